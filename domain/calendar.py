@@ -1,0 +1,52 @@
+"""The one date module: every legal date computation of the rule book goes through here (R-0)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day number `months` later, or the last day of that month when it has none (R-0.2)."""
+    return start + relativedelta(months=months)
+
+
+def add_years(start: date, years: int) -> date:
+    """Same day `years` later; 29 February becomes 28 February (R-0.2)."""
+    return start + relativedelta(years=years)
+
+
+def add_days(start: date, days: int) -> date:
+    """`days` calendar days later: "within N days of X" ends on X + N, inclusive (R-0.3)."""
+    return start + timedelta(days=days)
+
+
+@lru_cache(maxsize=256)
+def _public_holidays(year: int) -> frozenset[date]:
+    # The national list only: Alsace-Moselle's extra days are a subdivision, not asked for (R-0.4).
+    return frozenset(holidays.country_holidays("FR", years=year).keys())
+
+
+def is_public_holiday(day: date) -> bool:
+    """A French national public holiday, Whit Monday included (R-0.4)."""
+    return day in _public_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    """Neither a Saturday, a Sunday nor a national public holiday (R-0.4)."""
+    return day.weekday() < 5 and not is_public_holiday(day)
+
+
+def next_working_day(day: date) -> date:
+    """`day` itself when it is a working day, else the first working day after it (R-0.4)."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def jours_francs_deadline(received_on: date, days: int) -> date:
+    """Last day of a delay of `days` jours francs: neither the first nor the last day counts (R-0.4)."""
+    return next_working_day(add_days(received_on, days + 1))

@@ -1,0 +1,284 @@
+"""The licence's events: facts in the past tense, each with its legal date, recording date and rule.
+
+Every event carries `effective_on` (the legal date it takes effect), `recorded_on` (the date the
+service recorded it: the journal's `at`, or the tick's date for time-driven effects), the `rule` it
+applies, a `reason` an auditor can read, the `command_id` that caused it (None when time caused it),
+the acting user, the fingerprint of the policy it was decided under, and the hash of the event
+before it (tamper evidence). Topics are explicit and versioned: renaming a class never orphans data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextvars import ContextVar
+from dataclasses import field
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
+
+acting_user: ContextVar[str | None] = ContextVar("acting_user", default=None)
+
+GENESIS_HASH = "0" * 64
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return value.hex
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+class LicenceEvent(Aggregate.Event):
+    """Base of every licence event."""
+
+    TOPIC = "permis.licence.LicenceEvent.v1"
+    # Within one legal date, stage credits come after every withdrawal decided that day (R-5.3).
+    PHASE: ClassVar[int] = 0
+
+    effective_on: date
+    recorded_on: date
+    rule: str
+    reason: str
+    command_id: str | None
+    policy: str
+    previous_hash: str
+    actor: str | None = field(default_factory=acting_user.get, init=False)
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.history.append(self)
+
+    def digest(self) -> str:
+        """SHA-256 of the event's content: the next event carries it (tamper evidence)."""
+        content = {"topic": self.TOPIC, **_canonical(dict(self.__dict__))}
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+class LicenceIssued(Aggregate.Created, LicenceEvent):
+    """A licence was issued (R-1.2), or taken over from an older system."""
+
+    TOPIC = "permis.licence.LicenceIssued.v1"
+    neph: str
+    issued_on: date
+    route: str
+    probationary: bool
+    points: int
+    holder: dict[str, str] | None
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.neph = self.neph
+        aggregate.history = [self]
+
+
+class LicenceReissued(LicenceEvent):
+    """A new probationary licence after an invalidation, on the same NEPH (R-7.2, R-10.5)."""
+
+    TOPIC = "permis.licence.LicenceReissued.v1"
+    issued_on: date
+    route: str
+
+
+class ComplementaryTrainingCompleted(LicenceEvent):
+    """The formation complémentaire was completed (R-1.6)."""
+
+    TOPIC = "permis.licence.ComplementaryTrainingCompleted.v1"
+    completed_on: date
+    eligible: bool
+
+
+class InfractionRecorded(LicenceEvent):
+    """An infraction was reported; it withdraws nothing yet (R-2.1)."""
+
+    TOPIC = "permis.licence.InfractionRecorded.v1"
+    infraction_id: str
+    offence: str
+    offence_class: str
+    catalogue_points: int
+    committed_on: date
+    occasion: str | None
+
+
+class PointsWithdrawn(LicenceEvent):
+    """The réalité of an infraction was established and its points withdrawn (R-2.2, R-3.1)."""
+
+    TOPIC = "permis.licence.PointsWithdrawn.v1"
+    infraction_id: str
+    established_on: date
+    basis: str
+    points: int  # after the cap of R-2.4, before the floor of R-2.5 (R-10.2)
+    balance_after: int
+    letter: str | None
+
+
+class LetterDelivered(LicenceEvent):
+    """The post acknowledged a letter: the notification date (R-3.3)."""
+
+    TOPIC = "permis.licence.LetterDelivered.v1"
+    letter: str
+    ref: str
+    delivered_on: date
+
+
+class StageAttended(LicenceEvent):
+    """An organiser declared a stage attended in full (R-5.2)."""
+
+    TOPIC = "permis.licence.StageAttended.v1"
+    stage_id: str
+    kind: str
+    first_day: date
+    last_day: date
+    centre: str | None
+
+
+class AttestationReceived(LicenceEvent):
+    """The service received a stage's attestation (R-5.3, R-6.3)."""
+
+    TOPIC = "permis.licence.AttestationReceived.v1"
+    stage_id: str
+    received_on: date
+
+
+class StageCredited(LicenceEvent):
+    """Points reconstituted after a stage, from the day after its last day (R-5.3, R-3.2)."""
+
+    TOPIC = "permis.licence.StageCredited.v1"
+    PHASE = 1
+    stage_id: str
+    points: int
+    letter: str | None
+
+
+class StageCreditRefused(LicenceEvent):
+    """A stage gave no points, for the reason given (R-5.1, R-5.4, R-5.5)."""
+
+    TOPIC = "permis.licence.StageCreditRefused.v1"
+    PHASE = 1
+    stage_id: str
+    refusal: str
+
+
+class MandatoryStageFulfilled(LicenceEvent):
+    """A qualifying stage fulfilled the mandatory-stage obligations (R-5.6, R-10.4)."""
+
+    TOPIC = "permis.licence.MandatoryStageFulfilled.v1"
+    stage_id: str
+    obligations: list[str]
+
+
+class FlagsCleared(LicenceEvent):
+    """Flags cleared on the legal date of what cleared them (R-6.1, R-10.3)."""
+
+    TOPIC = "permis.licence.FlagsCleared.v1"
+    flags: list[str]
+
+
+class ObligationBreached(LicenceEvent):
+    """An obligation's deadline passed: breached and flagged (R-6.1, R-6.2, R-0.6)."""
+
+    TOPIC = "permis.licence.ObligationBreached.v1"
+    obligation: str
+    flag: str
+    raised_on: date
+
+
+class AttestationOverdue(LicenceEvent):
+    """A stage's attestation did not arrive in time: flagged against the organiser (R-6.3)."""
+
+    TOPIC = "permis.licence.AttestationOverdue.v1"
+    stage_id: str
+    raised_on: date
+
+
+class YearlyGainCredited(LicenceEvent):
+    """A probation anniversary without infraction gave points (R-1.4)."""
+
+    TOPIC = "permis.licence.YearlyGainCredited.v1"
+    anniversary: int
+    points: int
+
+
+class ProbationEnded(LicenceEvent):
+    """Probation ended: the ceiling becomes 12 (R-1.5, R-1.6)."""
+
+    TOPIC = "permis.licence.ProbationEnded.v1"
+    points: int
+    shortened: bool
+
+
+class PointsRestored(LicenceEvent):
+    """An automatic restoration (R-4.1, R-4.2, R-4.3), with the points actually added (R-4.5)."""
+
+    TOPIC = "permis.licence.PointsRestored.v1"
+    points: int
+    infraction_ids: list[str]
+    window_start: date
+
+
+class RestorationRevoked(LicenceEvent):
+    """A restoration (or gain) revoked because of an infraction known late (R-4.4, L223-6)."""
+
+    TOPIC = "permis.licence.RestorationRevoked.v1"
+    restoration: int  # the position in the history of the revoked event
+    points: int
+    infraction_id: str
+
+
+class LicenceReturned(LicenceEvent):
+    """The invalidated licence was handed back (R-7.2, R-6.2)."""
+
+    TOPIC = "permis.licence.LicenceReturned.v1"
+    returned_on: date
+    new_licence_possible_on: date
+
+
+class InvalidationAnnulled(LicenceEvent):
+    """A stage before the 48SI's notification brought the balance above 0 (R-5.5)."""
+
+    TOPIC = "permis.licence.InvalidationAnnulled.v1"
+    PHASE = 2
+    ref: str
+    stage_id: str
+
+
+class OperatorAlerted(LicenceEvent):
+    """A case an operator must look at, kept in the audit trail (R-10.6)."""
+
+    TOPIC = "permis.licence.OperatorAlerted.v1"
+    subject: str
+
+
+ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
+    LicenceIssued,
+    LicenceReissued,
+    ComplementaryTrainingCompleted,
+    InfractionRecorded,
+    PointsWithdrawn,
+    LetterDelivered,
+    StageAttended,
+    AttestationReceived,
+    StageCredited,
+    StageCreditRefused,
+    MandatoryStageFulfilled,
+    FlagsCleared,
+    ObligationBreached,
+    AttestationOverdue,
+    YearlyGainCredited,
+    ProbationEnded,
+    PointsRestored,
+    RestorationRevoked,
+    LicenceReturned,
+    InvalidationAnnulled,
+    OperatorAlerted,
+)
+
+for _event_class in (LicenceEvent, *ALL_EVENTS):
+    register_topic(_event_class.TOPIC, _event_class)

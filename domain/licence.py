@@ -1,0 +1,467 @@
+"""The Licence aggregate: one per NEPH, its whole history as events (R-10.5).
+
+Commands check the rules on the state folded from the history (`domain.state`), then record the
+decisions of the rules engine (`domain.rules`) as events. Nothing is ever edited: a correction is a
+new event that cites its reason (R-9.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import events as ev
+from domain.errors import CommandRefused
+from domain.law import Law
+from domain.policy import Policy
+from domain.rules import Decision, Effect
+from domain.rules.deadlines import deadline_effects
+from domain.rules.invalidation import check_reissue, new_licence_delay
+from domain.rules.probation import probation_effects, training_is_eligible
+from domain.rules.restoration import restoration_effects
+from domain.rules.stages import (
+    annulment,
+    credit,
+    credit_date,
+    fulfilled_obligations,
+    refusal_reason,
+)
+from domain.rules.withdrawal import choose_letter, points_after_cap, revocations
+from domain.state import LicenceState, fold
+
+NEPH_NAMESPACE = UUID("6f1c8a52-2f55-4d43-9a8e-2b1d0c5e7a10")
+FAR_FUTURE = date(9000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every decision needs besides the licence: when it is recorded, why, under which law."""
+
+    recorded_on: date
+    command_id: str | None
+    law: Law
+    policy: Policy
+
+
+def licence_id(neph: str) -> UUID:
+    """The aggregate id derived from the NEPH: no lookup table, the same across re-issues."""
+    return uuid5(NEPH_NAMESPACE, neph)
+
+
+def pending_effects(state: LicenceState, policy: Policy) -> list[Effect]:
+    """Every time-driven effect still to come for this licence, in the order they fall due."""
+    effects = [
+        *probation_effects(state),
+        *restoration_effects(state),
+        *deadline_effects(state, policy),
+    ]
+    return sorted(effects, key=lambda e: (e.due_on, e.rank, e.key))
+
+
+class Licence(Aggregate):
+    """A driving licence and its points, identified by its NEPH."""
+
+    TOPIC = "permis.licence.Licence"
+
+    class Created(Aggregate.Created):
+        TOPIC = "permis.licence.Licence.Created.v1"
+
+    if TYPE_CHECKING:  # set by LicenceIssued.apply; not constructor arguments
+        history: list[ev.LicenceEvent]
+        neph: str
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def state(self, law: Law, as_of: date, known_at: date | None = None) -> LicenceState:
+        """The state on the legal date `as_of`, as known at `known_at` (R-9.1)."""
+        return fold(self.neph, self.history, law, as_of, known_at)
+
+    @property
+    def last_recorded_on(self) -> date:
+        return max(e.recorded_on for e in self.history)
+
+    def next_due(self, law: Law, policy: Policy) -> date | None:
+        """The date of the next time-driven effect, for the due-date index."""
+        effects = pending_effects(self.state(law, FAR_FUTURE), policy)
+        return effects[0].due_on if effects else None
+
+    # --- commands ------------------------------------------------------------------------------
+
+    @classmethod
+    def issue(
+        cls,
+        ctx: Context,
+        neph: str,
+        issued_on: date,
+        route: str,
+        probationary: bool,
+        points: int,
+        holder: dict[str, str] | None,
+    ) -> Licence:
+        """A licence issued, probationary with 6 points, or taken over with its balance (R-1.2)."""
+        if issued_on > ctx.recorded_on:
+            raise CommandRefused(f"issued on {issued_on}, after the day it is recorded", "R-1.2")
+        kind = "probationary, 6 points" if probationary else f"not probationary, {points} points"
+        licence = cls._create(
+            ev.LicenceIssued,
+            id=licence_id(neph),
+            neph=neph,
+            issued_on=issued_on,
+            route=route,
+            probationary=probationary,
+            points=points,
+            holder=holder,
+            **cls._base(ctx, issued_on, "R-1.2", f"L223-1: licence issued ({route}, {kind})"),
+            previous_hash=ev.GENESIS_HASH,
+        )
+        return licence
+
+    def reissue(self, ctx: Context, issued_on: date, route: str, probationary: bool) -> None:
+        """A new probationary licence on the same NEPH after an invalidation (R-7.2, R-1.2)."""
+        check_reissue(self.state(ctx.law, ctx.recorded_on), issued_on, probationary)
+        if issued_on > ctx.recorded_on:
+            raise CommandRefused(f"issued on {issued_on}, after the day it is recorded", "R-1.2")
+        self._record(
+            ctx,
+            Decision(
+                ev.LicenceReissued,
+                issued_on,
+                "R-7.2",
+                f"L223-5 II: new probationary licence ({route}) after the invalidation",
+                {"issued_on": issued_on, "route": route},
+            ),
+        )
+
+    def complete_training(self, ctx: Context, completed_on: date) -> None:
+        """The complementary training, which may shorten probation (R-1.6)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        if state.training_on is not None:
+            raise CommandRefused("the complementary training is already recorded", "R-1.6")
+        self._not_after(ctx, completed_on, "training completed")
+        eligible, why = training_is_eligible(state, completed_on)
+        self._record(
+            ctx,
+            Decision(
+                ev.ComplementaryTrainingCompleted,
+                completed_on,
+                "R-1.6",
+                f"R223-1 II: formation complémentaire {why}",
+                {"completed_on": completed_on, "eligible": eligible},
+            ),
+        )
+
+    def record_infraction(
+        self,
+        ctx: Context,
+        infraction_id: str,
+        offence: str,
+        committed_on: date,
+        occasion: str | None,
+        offence_class: str | None,
+        points: int | None,
+    ) -> None:
+        """An infraction reported: it withdraws nothing yet (R-2.1); its points are dated (R-2.3)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        if infraction_id in state.infractions:
+            raise CommandRefused(f"infraction {infraction_id} is already recorded", "R-2.6")
+        self._not_after(ctx, committed_on, "infraction committed")
+        if offence in ctx.law.offences:
+            entry = ctx.law.offence(offence)
+            offence_class, points = entry.offence_class, entry.points_on(committed_on)
+            source = f"catalogue: {entry.label}, {entry.source}"
+        else:
+            source = "given by the journal (offence outside the catalogue)"
+        assert offence_class is not None and points is not None  # checked at the boundary
+        self._record(
+            ctx,
+            Decision(
+                ev.InfractionRecorded,
+                ctx.recorded_on,
+                "R-2.1",
+                f"L223-1: {offence} ({offence_class}, {points} points, {source}) committed on "
+                f"{committed_on} recorded; nothing is withdrawn until its réalité is established",
+                {
+                    "infraction_id": infraction_id,
+                    "offence": offence,
+                    "offence_class": offence_class,
+                    "catalogue_points": points,
+                    "committed_on": committed_on,
+                    "occasion": occasion,
+                },
+            ),
+        )
+
+    def establish(self, ctx: Context, infraction_id: str, established_on: date, basis: str) -> None:
+        """The réalité established: the withdrawal is decided today, with its letter (R-2, R-3.1)."""
+        on = ctx.recorded_on
+        state = self.state(ctx.law, on)
+        infraction = state.infractions.get(infraction_id)
+        if infraction is None:
+            raise CommandRefused(f"infraction {infraction_id} is not recorded", "R-2.6")
+        if infraction.points is not None:
+            raise CommandRefused(
+                f"infraction {infraction_id} was already established on {infraction.established_on}",
+                "R-2.6",
+            )
+        if established_on < infraction.committed_on:
+            raise CommandRefused(
+                f"réalité on {established_on}, before the infraction ({infraction.committed_on})",
+                "R-2.2",
+            )
+        self._not_after(ctx, established_on, "réalité established")
+        points = points_after_cap(state, infraction)
+        if points > 0:
+            for revocation in revocations(state, infraction, on, ctx.policy):
+                self._record(ctx, revocation)
+            state = self.state(ctx.law, on)
+            infraction = state.infractions[infraction_id]
+        letter = choose_letter(state, infraction, points, ctx.policy, on)
+        after = max(0, state.balance - points)
+        capped = "" if points == infraction.catalogue_points else f" ({points} under the cap of R-2.4)"
+        self._record(
+            ctx,
+            Decision(
+                ev.PointsWithdrawn,
+                on,
+                "R-2.2",
+                f"L223-1: réalité of {infraction_id} ({infraction.offence}, "
+                f"{infraction.offence_class}) established on {established_on} by {basis}; "
+                f"{infraction.catalogue_points} point(s){capped} withdrawn on the decision of {on}: "
+                f"balance {state.balance} → {after}; "
+                + (f"letter {letter} (R-3.1)" if letter else "no letter, nothing withdrawn (R-3.1)"),
+                {
+                    "infraction_id": infraction_id,
+                    "established_on": established_on,
+                    "basis": basis,
+                    "points": points,
+                    "balance_after": after,
+                    "letter": letter,
+                },
+            ),
+        )
+
+    def acknowledge_delivery(self, ctx: Context, letter: str, delivered_on: date) -> None:
+        """The notification of the latest undelivered letter of that type (R-3.3)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        waiting = [x for x in state.letters if x.type == letter and x.delivered_on is None]
+        if not waiting:
+            raise CommandRefused(f"no letter {letter} is waiting for its acknowledgement", "R-3.3")
+        target = waiting[-1]
+        if delivered_on < target.sent_on:
+            raise CommandRefused(
+                f"delivered on {delivered_on}, before the letter was sent ({target.sent_on})", "R-3.3"
+            )
+        self._not_after(ctx, delivered_on, "letter delivered")
+        self._record(
+            ctx,
+            Decision(
+                ev.LetterDelivered,
+                delivered_on,
+                "R-3.3",
+                f"CE 17/04/2025 n° 492072: letter {letter} of {target.sent_on} notified on "
+                f"{delivered_on}",
+                {"letter": letter, "ref": target.ref, "delivered_on": delivered_on},
+            ),
+        )
+        if letter == "48SI":
+            credited = [s for s in state.stages.values() if s.credited and s.last_day >= delivered_on]
+            for stage in credited:
+                self._record(
+                    ctx,
+                    Decision(
+                        ev.OperatorAlerted,
+                        ctx.recorded_on,
+                        "R-10.6",
+                        f"stage {stage.stage_id} (last day {stage.last_day}) was credited, but the "
+                        f"48SI turns out notified on {delivered_on}: the credit stands, to review",
+                        {"subject": f"stage:{stage.stage_id}"},
+                    ),
+                )
+
+    def complete_stage(
+        self,
+        ctx: Context,
+        stage_id: str,
+        kind: str,
+        first_day: date,
+        last_day: date,
+        centre: str | None,
+    ) -> None:
+        """An organiser declares a stage attended in full (R-5.2)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        if stage_id in state.stages:
+            raise CommandRefused(f"stage {stage_id} is already recorded", "R-5.2")
+        self._not_after(ctx, last_day, "stage last day")
+        self._record(
+            ctx,
+            Decision(
+                ev.StageAttended,
+                last_day,
+                "R-5.2",
+                f"R223-5: {kind} stage attended in full from {first_day} to {last_day}"
+                + (f" at {centre}" if centre else ""),
+                {
+                    "stage_id": stage_id,
+                    "kind": kind,
+                    "first_day": first_day,
+                    "last_day": last_day,
+                    "centre": centre,
+                },
+            ),
+        )
+
+    def receive_attestation(self, ctx: Context, stage_id: str, received_on: date) -> None:
+        """The attestation arrives: credit or refusal, obligations, flags (R-5.3 to R-5.6)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        stage = state.stages.get(stage_id)
+        if stage is None:
+            raise CommandRefused(f"stage {stage_id} is not recorded", "R-5.2")
+        if stage.attestation_on is not None:
+            raise CommandRefused(
+                f"the attestation of stage {stage_id} was received on {stage.attestation_on}", "R-5.3"
+            )
+        if received_on < stage.last_day:
+            raise CommandRefused(
+                f"attestation received on {received_on}, before the stage ended ({stage.last_day})",
+                "R-5.2",
+            )
+        self._not_after(ctx, received_on, "attestation received")
+        self._record(
+            ctx,
+            Decision(
+                ev.AttestationReceived,
+                received_on,
+                "R-5.3",
+                f"R223-8: attestation of stage {stage_id} received on {received_on}",
+                {"stage_id": stage_id, "received_on": received_on},
+            ),
+        )
+        state = self.state(ctx.law, ctx.recorded_on)
+        refused = refusal_reason(state, stage, ctx.policy)
+        on = credit_date(stage)
+        if refused is not None:
+            rule, why = refused
+            decision = Decision(
+                ev.StageCreditRefused, on, rule, why, {"stage_id": stage_id, "refusal": why}
+            )
+            self._record(ctx, decision)
+        else:
+            self._record(ctx, credit(self.state(ctx.law, on), stage, on))
+        self._fulfil_obligations(ctx, stage_id, received_on, refused)
+        if refused is None:
+            cancel = annulment(self.state(ctx.law, FAR_FUTURE), stage)
+            if cancel is not None:
+                self._record(ctx, cancel)
+
+    def _fulfil_obligations(
+        self, ctx: Context, stage_id: str, received_on: date, refused: tuple[str, str] | None
+    ) -> None:
+        if refused is not None and not (
+            refused[0] == "R-5.4" and ctx.policy.mandatory_stage_fulfilled_without_credit
+        ):
+            return
+        state = self.state(ctx.law, ctx.recorded_on)
+        stage = state.stages[stage_id]
+        fulfilled = fulfilled_obligations(state, stage)
+        if not fulfilled:
+            return
+        self._record(
+            ctx,
+            Decision(
+                ev.MandatoryStageFulfilled,
+                stage.last_day,
+                "R-5.6",
+                f"R223-4 I: stage {stage_id} ({stage.first_day} to {stage.last_day}) fulfils the "
+                f"mandatory stage; the fine of the infraction may be refunded",
+                {"stage_id": stage_id, "obligations": fulfilled},
+            ),
+        )
+        flags = [f for f in fulfilled if f in state.flags]
+        if flags:
+            self._record(
+                ctx,
+                Decision(
+                    ev.FlagsCleared,
+                    received_on,
+                    "R-6.1",
+                    f"R223-4: the attestation of stage {stage_id} proves the mandatory stage",
+                    {"flags": flags},
+                ),
+            )
+
+    def return_licence(self, ctx: Context, returned_on: date) -> None:
+        """The invalidated licence handed back; a new one possible after the delay (R-7.2)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        invalidation = state.current_invalidation
+        if invalidation is None:
+            raise CommandRefused("the licence is not invalidated: nothing to return", "R-7.2")
+        if invalidation.returned_on is not None:
+            raise CommandRefused(f"the licence was returned on {invalidation.returned_on}", "R-7.2")
+        if returned_on < invalidation.decided_on:
+            raise CommandRefused(
+                f"returned on {returned_on}, before the invalidation ({invalidation.decided_on})",
+                "R-7.2",
+            )
+        self._not_after(ctx, returned_on, "licence returned")
+        possible_on = new_licence_delay(state, invalidation, returned_on)
+        self._record(
+            ctx,
+            Decision(
+                ev.LicenceReturned,
+                returned_on,
+                "R-7.2",
+                f"L223-5 II: licence returned on {returned_on}; a new licence is possible from "
+                f"{possible_on}, after a medical and psychotechnical examination",
+                {"returned_on": returned_on, "new_licence_possible_on": possible_on},
+            ),
+        )
+
+    def advance(self, ctx: Context, to: date) -> int:
+        """Apply, in date order, every time-driven effect due on or before `to` (R-0.5, R-6.4)."""
+        applied = 0
+        while True:
+            effects = pending_effects(self.state(ctx.law, FAR_FUTURE), ctx.policy)
+            if not effects or effects[0].due_on > to:
+                return applied
+            effect = effects[0]
+            decisions = effect.decide(self.state(ctx.law, effect.due_on))
+            if not decisions:  # a rule that falls due must decide something, or it would loop
+                raise RuntimeError(f"effect {effect.key} due {effect.due_on} decided nothing")
+            recorded_on = max(effect.due_on, self.last_recorded_on)
+            for decision in decisions:
+                self._record(replace(ctx, recorded_on=recorded_on, command_id=None), decision)
+            applied += len(decisions)
+
+    # --- recording -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _base(ctx: Context, effective_on: date, rule: str, reason: str) -> dict[str, Any]:
+        return {
+            "effective_on": effective_on,
+            "recorded_on": ctx.recorded_on,
+            "rule": rule,
+            "reason": reason,
+            "command_id": ctx.command_id,
+            "policy": ctx.policy.fingerprint(),
+        }
+
+    @staticmethod
+    def _not_after(ctx: Context, day: date, what: str) -> None:
+        if day > ctx.recorded_on:
+            raise CommandRefused(f"{what} on {day}, after the day it is recorded ({ctx.recorded_on})")
+
+    def _record(self, ctx: Context, decision: Decision) -> None:
+        fields = dict(decision.fields)
+        if "raised_on" in decision.event.__dataclass_fields__ and "raised_on" not in fields:
+            # A flag is raised the day the service raises it, or when the facts became known (R-0.6).
+            fields["raised_on"] = max(decision.effective_on, ctx.recorded_on)
+        self.trigger_event(
+            decision.event,
+            **self._base(ctx, decision.effective_on, decision.rule, decision.reason),
+            previous_hash=self.history[-1].digest(),
+            **fields,
+        )

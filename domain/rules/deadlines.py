@@ -1,0 +1,98 @@
+"""Deadlines and non-compliance: the process manager's rules (R-6, R-0.4, R-0.6)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain import events as ev
+from domain.calendar import add_days, jours_francs_deadline, next_working_day
+from domain.glossary import FlagKind, ObligationKind, ObligationStatus, StageKind
+from domain.law import Law
+from domain.policy import Policy
+from domain.rules import Decide, Decision, Effect
+from domain.state import LicenceState
+
+RANK = 30
+
+
+def licence_return_due(notified_on: date, law: Law, policy: Policy | None = None) -> date:
+    """The licence must be returned within 10 jours francs of the 48SI's notification (R-6.2, R-0.4)."""
+    days = law.value("licence_return_jours_francs", notified_on)
+    if policy is not None and not policy.jours_francs_extra_day:
+        return next_working_day(add_days(notified_on, days))
+    return jours_francs_deadline(notified_on, days)
+
+
+def breach_date(kind: str, due_on: date, policy: Policy) -> date:
+    """A breach comes the day after the deadline; a mandatory stage's after 15 more days (R-0.6, R-6.1)."""
+    if kind == ObligationKind.MANDATORY_STAGE:
+        return add_days(due_on, policy.mandatory_stage_grace_days)
+    return add_days(due_on, 1)
+
+
+def deadline_effects(state: LicenceState, policy: Policy) -> list[Effect]:
+    """Open obligations past their deadline and attestations overdue (R-6.1, R-6.2, R-6.3, R-6.4)."""
+    effects: list[Effect] = []
+    for obligation in state.obligations.values():
+        if obligation.status != ObligationStatus.OPEN or obligation.due_on is None:
+            continue
+        on = breach_date(obligation.kind, obligation.due_on, policy)
+        effects.append(Effect(on, RANK, f"breach:{obligation.obligation_id}", _breach(obligation.obligation_id, on)))
+    for stage in state.stages.values():
+        if stage.kind not in (StageKind.VOLUNTARY, StageKind.MANDATORY):
+            continue
+        if stage.attestation_on is not None or f"stage:{stage.stage_id}" in state.flags:
+            continue
+        days = state.law.value("stage_attestation_days", stage.last_day)
+        on = add_days(stage.last_day, days + 1)
+        effects.append(Effect(on, RANK + 1, f"overdue:{stage.stage_id}", _overdue(stage.stage_id, on)))
+    return effects
+
+
+def _breach(obligation_id: str, on: date) -> Decide:
+    def decide(state: LicenceState) -> list[Decision]:
+        obligation = state.obligations[obligation_id]
+        if obligation.kind == ObligationKind.MANDATORY_STAGE:
+            fine = state.law.value("non_compliance_fine_max_eur", on)
+            years = state.law.value("non_compliance_suspension_max_years", on)
+            return [
+                Decision(
+                    ev.ObligationBreached,
+                    on,
+                    "R-6.1",
+                    "R223-4 II-III: no qualifying stage within 4 months of the 48N's notification "
+                    f"(due {obligation.due_on}); 4th-class contravention, fine up to {fine} €, "
+                    f"suspension up to {years} years",
+                    {"obligation": obligation_id, "flag": FlagKind.NON_COMPLIANCE},
+                )
+            ]
+        return [
+            Decision(
+                ev.ObligationBreached,
+                on,
+                "R-6.2",
+                "L223-5 III, R223-3: licence not returned within 10 jours francs of the 48SI's "
+                f"notification (due {obligation.due_on})",
+                {"obligation": obligation_id, "flag": FlagKind.LICENCE_NOT_RETURNED},
+            )
+        ]
+
+    return decide
+
+
+def _overdue(stage_id: str, on: date) -> Decide:
+    def decide(state: LicenceState) -> list[Decision]:
+        stage = state.stages[stage_id]
+        return [
+            Decision(
+                ev.AttestationOverdue,
+                on,
+                "R-6.3",
+                f"R223-8 I: no attestation within 15 days of the stage's last day ({stage.last_day})"
+                f" from centre {stage.centre or 'unknown'}",
+                {"stage_id": stage_id},
+            )
+        ]
+
+    return decide
+

@@ -1,0 +1,140 @@
+"""Automatic restorations of points (R-4, L223-6 in force since 2011-03-16)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain import events as ev
+from domain.calendar import add_months, add_years
+from domain.glossary import SERIOUS_CLASSES, TEN_YEAR_CLASSES, Status
+from domain.rules import Decide, Decision, Effect
+from domain.rules.probation import probation_end, withdrawal_committed_between
+from domain.state import Infraction, LicenceState, Restoration
+
+RANK = 20
+
+
+def last_full_restoration(state: LicenceState) -> Restoration | None:
+    """The latest full restoration not revoked (R-4.2, R-4.4)."""
+    full = [r for r in state.restorations if r.rule == "R-4.2" and not r.revoked]
+    return full[-1] if full else None
+
+
+def restoration_effects(state: LicenceState) -> list[Effect]:
+    """Restorations pending on a valid licence, each with its due date (R-4.1, R-4.2, R-4.3)."""
+    if state.status != Status.VALID:
+        return []
+    withdrawals = state.withdrawals()
+    return [
+        *_single_point(state, withdrawals),
+        *_full(state, withdrawals),
+        *_ten_years(state, withdrawals),
+    ]
+
+
+def _done(state: LicenceState, rule: str) -> set[str]:
+    return {i for r in state.restorations if r.rule == rule for i in r.infraction_ids}
+
+
+def _single_point(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
+    """R-4.1 (L223-6 al.3): a 1-point withdrawal comes back after 6 months without a new infraction."""
+    done = _done(state, "R-4.1")
+    effects = []
+    for w in withdrawals:
+        if w.points != 1 or w.infraction_id in done or w.established_on is None:
+            continue
+        months = state.law.value_or_none("single_point_restoration_months", w.established_on)
+        if months is None:
+            continue
+        due = add_months(w.established_on, months)
+        own = frozenset({w.infraction_id})
+        if withdrawal_committed_between(state, w.established_on, due, own):
+            continue
+        effects.append(Effect(due, RANK, f"single:{w.infraction_id}", _restore_single(w, due)))
+    return effects
+
+
+def _restore_single(w: Infraction, on: date) -> Decide:
+    def decide(state: LicenceState) -> list[Decision]:
+        points = max(0, min(1, state.ceiling - state.balance))
+        return [
+            Decision(
+                ev.PointsRestored,
+                on,
+                "R-4.1",
+                f"L223-6 al.3: no infraction committed within 6 months of the réalité of "
+                f"{w.infraction_id} ({w.established_on}): its point comes back (+{points})",
+                {"points": points, "infraction_ids": [w.infraction_id], "window_start": w.established_on},
+            )
+        ]
+
+    return decide
+
+
+def _full(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
+    """R-4.2 (L223-6 al.1-2): 12 points after 2 years (3 after a délit, C4 or C5) without infraction."""
+    previous = last_full_restoration(state)
+    since = [w for w in withdrawals if previous is None or w.position > previous.fold_order]
+    if not since:
+        return []
+    last_established = max(w.established_on or date.min for w in since)
+    serious = any(w.offence_class in SERIOUS_CLASSES for w in since)
+    name = "full_restoration_years_serious" if serious else "full_restoration_years"
+    due = add_years(last_established, state.law.value(name, last_established))
+    end = probation_end(state)
+    if end is not None and due < end[0]:
+        due = end[0]  # not during probation (R-1.7): on the day it ends
+    ids = frozenset(w.infraction_id for w in since)
+    if withdrawal_committed_between(state, last_established, due, ids):
+        return []
+    return [Effect(due, RANK + 1, "full", _restore_full(sorted(ids), last_established, serious, due))]
+
+
+def _restore_full(ids: list[str], start: date, serious: bool, on: date) -> Decide:
+    def decide(state: LicenceState) -> list[Decision]:
+        points = max(0, state.ceiling - state.balance)
+        delay = "3 years (a délit or a 4th/5th-class contravention)" if serious else "2 years"
+        return [
+            Decision(
+                ev.PointsRestored,
+                on,
+                "R-4.2",
+                f"L223-6 al.1-2: {delay} since the last réalité ({start}) without a new infraction: "
+                f"the balance becomes {state.ceiling} (+{points})",
+                {"points": points, "infraction_ids": ids, "window_start": start},
+            )
+        ]
+
+    return decide
+
+
+def _ten_years(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
+    """R-4.3 (L223-6 al.5): a C1-C4 withdrawal comes back 10 years after its réalité."""
+    done = _done(state, "R-4.3")
+    full = [r for r in state.restorations if r.rule == "R-4.2" and not r.revoked]
+    effects = []
+    for w in withdrawals:
+        if w.offence_class not in TEN_YEAR_CLASSES or w.infraction_id in done:
+            continue
+        if w.established_on is None or any(r.fold_order > w.position for r in full):
+            continue
+        due = add_years(w.established_on, state.law.value("ten_year_restoration_years", w.established_on))
+        effects.append(Effect(due, RANK + 2, f"ten:{w.infraction_id}", _restore_ten(w, due)))
+    return effects
+
+
+def _restore_ten(w: Infraction, on: date) -> Decide:
+    def decide(state: LicenceState) -> list[Decision]:
+        points = max(0, min(w.points or 0, state.ceiling - state.balance))
+        return [
+            Decision(
+                ev.PointsRestored,
+                on,
+                "R-4.3",
+                f"L223-6 al.5: 10 years since the réalité of {w.infraction_id} "
+                f"({w.offence_class}, {w.established_on}): its points come back (+{points})",
+                {"points": points, "infraction_ids": [w.infraction_id], "window_start": w.established_on},
+            )
+        ]
+
+    return decide

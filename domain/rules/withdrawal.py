@@ -1,0 +1,92 @@
+"""Withdrawals of points and the letter each decision sends (R-2, R-3.1, R-4.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain import events as ev
+from domain.glossary import LetterType
+from domain.policy import Policy
+from domain.rules import Decision
+from domain.state import Infraction, LicenceState
+
+
+def occasion_cap(state: LicenceState, infraction: Infraction) -> int:
+    """At most 8 points for one occasion, 9 once a drugs-and-alcohol offence is in it (R-2.4, R-10.1)."""
+    cap = state.law.value("simultaneous_cap", infraction.committed_on)
+    same = [
+        i
+        for i in state.infractions.values()
+        if i is infraction
+        or (infraction.occasion is not None and i.occasion == infraction.occasion and i.points is not None)
+    ]
+    for member in same:
+        if member.offence in state.law.offences:
+            derogation = state.law.offence(member.offence).cap_on(member.committed_on)
+            if derogation is not None:
+                cap = max(cap, derogation)
+    return cap
+
+
+def points_after_cap(state: LicenceState, infraction: Infraction) -> int:
+    """Each decision withdraws at most what is left under the occasion's cap (R-2.4, R-10.1)."""
+    already = 0
+    if infraction.occasion is not None:
+        already = sum(
+            i.points or 0
+            for i in state.infractions.values()
+            if i.occasion == infraction.occasion and i.points is not None
+            and i.generation == infraction.generation
+        )
+    return max(0, min(infraction.catalogue_points, occasion_cap(state, infraction) - already))
+
+
+def choose_letter(
+    state: LicenceState, infraction: Infraction, points: int, policy: Policy, on: date
+) -> str | None:
+    """48SI, 48N, 48M or 48, in that order; none when nothing is withdrawn (R-3.1)."""
+    withdrawn = min(points, state.balance)
+    if withdrawn == 0:
+        return None
+    if state.balance - withdrawn == 0:
+        return LetterType.L48SI
+    start = state.probation_started_on
+    threshold = state.law.value("mandatory_stage_threshold", on)
+    if state.probationary and start is not None and infraction.committed_on >= start and points >= threshold:
+        return LetterType.L48N
+    low = state.law.value("low_balance_threshold", on)
+    if not state.probationary and policy.letter_48m_for_low_balance and state.balance - withdrawn <= low:
+        return LetterType.L48M
+    return LetterType.L48
+
+
+def revocations(
+    state: LicenceState, infraction: Infraction, on: date, policy: Policy
+) -> list[Decision]:
+    """Restorations whose window held this infraction are revoked when it is known (R-4.4, L223-6)."""
+    if not policy.revoke_restorations_on_late_knowledge:
+        return []
+    decisions = []
+    for r in state.restorations:
+        if r.revoked:
+            continue
+        if r.rule in ("R-4.1", "R-4.2"):
+            start = r.window_start
+        elif r.rule == "R-1.4" and policy.probation_gain_claw_back:
+            start = state.probation_started_on or state.issued_on
+        else:
+            continue
+        if start <= infraction.committed_on < r.effective_on:
+            decisions.append(
+                Decision(
+                    ev.RestorationRevoked,
+                    on,
+                    "R-4.4",
+                    f"L223-6: infraction {infraction.infraction_id}, committed on "
+                    f"{infraction.committed_on} inside the window of the {r.rule} restoration of "
+                    f"{r.effective_on}, is established only now: that restoration is revoked "
+                    f"(-{r.points})",
+                    {"restoration": r.position, "points": r.points, "infraction_id": infraction.infraction_id},
+                )
+            )
+    return decisions

@@ -1,0 +1,420 @@
+"""The licence's state on a legal date, as known at a recording date: a pure fold of its events.
+
+The view *as of D, known at K* takes the events recorded on or before K, orders them by legal date
+(then phase, then recording order) and applies those that took effect on or before D (R-9.1). The
+live view is the same fold with everything known, so what the service showed on D can always be
+reproduced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import singledispatch
+
+from domain import events as ev
+from domain.calendar import add_months
+from domain.glossary import FlagKind, LetterType, ObligationKind, ObligationStatus, Status
+from domain.law import Law
+
+
+@dataclass
+class Infraction:
+    infraction_id: str
+    offence: str
+    offence_class: str
+    catalogue_points: int
+    committed_on: date
+    occasion: str | None
+    generation: int
+    established_on: date | None = None
+    decided_on: date | None = None
+    basis: str | None = None
+    points: int | None = None  # after the cap (R-10.2); None until established
+    position: int = -1  # place of its withdrawal in the fold
+
+
+@dataclass
+class Letter:
+    type: str
+    ref: str
+    sent_on: date
+    delivered_on: date | None = None
+
+
+@dataclass
+class Obligation:
+    obligation_id: str
+    kind: str
+    opened_on: date
+    due_on: date | None
+    status: str = ObligationStatus.OPEN
+    settled_on: date | None = None
+
+
+@dataclass
+class Flag:
+    flag_id: str
+    kind: str
+    raised_on: date
+    legal_on: date
+
+
+@dataclass
+class Stage:
+    stage_id: str
+    kind: str
+    first_day: date
+    last_day: date
+    centre: str | None
+    attestation_on: date | None = None
+    credited: bool = False
+    points_credited: int = 0
+    refusal: str | None = None
+
+
+@dataclass
+class Restoration:
+    position: int  # place in the history, the reference a revocation cites
+    rule: str
+    effective_on: date
+    points: int
+    infraction_ids: list[str]
+    window_start: date
+    fold_order: int
+    revoked: bool = False
+
+
+@dataclass
+class Invalidation:
+    ref: str
+    decided_on: date
+    generation: int
+    notified_on: date | None = None
+    returned_on: date | None = None
+    new_licence_possible_on: date | None = None
+    annulled: bool = False
+
+
+@dataclass
+class LicenceState:
+    neph: str
+    as_of: date
+    law: Law
+    generation: int = 0
+    issued_on: date = date.min
+    route: str = "traditional"
+    probationary: bool = False
+    probation_started_on: date | None = None
+    initial_points: int = 12
+    gains: int = 0
+    balance: int = 0
+    status: str = Status.VALID
+    training_on: date | None = None
+    training_eligible: bool = False
+    infractions: dict[str, Infraction] = field(default_factory=dict)
+    letters: list[Letter] = field(default_factory=list)
+    obligations: dict[str, Obligation] = field(default_factory=dict)
+    flags: dict[str, Flag] = field(default_factory=dict)
+    stages: dict[str, Stage] = field(default_factory=dict)
+    restorations: list[Restoration] = field(default_factory=list)
+    invalidations: list[Invalidation] = field(default_factory=list)
+    last_recorded_on: date = date.min
+    fold_order: int = 0
+
+    @property
+    def ceiling(self) -> int:
+        """12, or during probation 6 plus the gains actually credited (R-1.5)."""
+        if self.probationary:
+            return self.initial_points + self.gains
+        return self.law.value("capital_max", self.as_of)
+
+    @property
+    def current_invalidation(self) -> Invalidation | None:
+        """The invalidation of the current licence, unless annulled (R-7.1, R-5.5)."""
+        for invalidation in reversed(self.invalidations):
+            if invalidation.generation == self.generation and not invalidation.annulled:
+                return invalidation
+        return None
+
+    def withdrawals(self) -> list[Infraction]:
+        """Decisions of the current licence that gave rise to a withdrawal (R-10.2), in order."""
+        decided = [
+            i
+            for i in self.infractions.values()
+            if i.generation == self.generation and i.points is not None and i.points > 0
+        ]
+        return sorted(decided, key=lambda i: i.position)
+
+    def letter(self, letter_type: str, ref: str) -> Letter | None:
+        for letter in self.letters:
+            if letter.type == letter_type and letter.ref == ref:
+                return letter
+        return None
+
+
+def _set_balance(state: LicenceState, balance: int) -> None:
+    state.balance = max(0, min(state.ceiling, balance))
+
+
+@singledispatch
+def _apply(event: ev.LicenceEvent, state: LicenceState, position: int) -> None:
+    """Events that change nothing in the view (alerts) fall here."""
+
+
+@_apply.register
+def _issued(event: ev.LicenceIssued, state: LicenceState, position: int) -> None:
+    state.issued_on = event.issued_on
+    state.route = event.route
+    state.probationary = event.probationary
+    state.probation_started_on = event.issued_on if event.probationary else None
+    state.initial_points = (
+        state.law.value("probation_initial_points", event.issued_on) if event.probationary else 12
+    )
+    state.balance = state.initial_points if event.probationary else event.points
+
+
+@_apply.register
+def _reissued(event: ev.LicenceReissued, state: LicenceState, position: int) -> None:
+    state.generation += 1
+    state.issued_on = event.issued_on
+    state.route = event.route
+    state.probationary = True
+    state.probation_started_on = event.issued_on
+    state.initial_points = state.law.value("probation_initial_points", event.issued_on)
+    state.gains = 0
+    state.balance = state.initial_points
+    state.status = Status.VALID
+    state.training_on = None
+    state.training_eligible = False
+
+
+@_apply.register
+def _training(event: ev.ComplementaryTrainingCompleted, state: LicenceState, pos: int) -> None:
+    state.training_on = event.completed_on
+    state.training_eligible = event.eligible
+
+
+@_apply.register
+def _recorded(event: ev.InfractionRecorded, state: LicenceState, position: int) -> None:
+    state.infractions[event.infraction_id] = Infraction(
+        infraction_id=event.infraction_id,
+        offence=event.offence,
+        offence_class=event.offence_class,
+        catalogue_points=event.catalogue_points,
+        committed_on=event.committed_on,
+        occasion=event.occasion,
+        generation=state.generation,
+    )
+
+
+@_apply.register
+def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) -> None:
+    infraction = state.infractions[event.infraction_id]
+    infraction.established_on = event.established_on
+    infraction.decided_on = event.effective_on
+    infraction.basis = event.basis
+    infraction.points = event.points
+    infraction.position = state.fold_order
+    _set_balance(state, state.balance - event.points)
+    if event.letter is not None:
+        state.letters.append(Letter(event.letter, event.infraction_id, event.effective_on))
+    if event.letter == LetterType.L48N:
+        oid = f"48N:{event.infraction_id}"
+        state.obligations[oid] = Obligation(oid, ObligationKind.MANDATORY_STAGE, event.effective_on, None)
+    if event.letter == LetterType.L48SI:
+        state.status = Status.INVALIDATION_PENDING
+        state.invalidations.append(
+            Invalidation(event.infraction_id, event.effective_on, state.generation)
+        )
+
+
+@_apply.register
+def _delivered(event: ev.LetterDelivered, state: LicenceState, position: int) -> None:
+    letter = state.letter(event.letter, event.ref)
+    if letter is None:
+        return
+    letter.delivered_on = event.delivered_on
+    if event.letter == LetterType.L48N:
+        obligation = state.obligations.get(f"48N:{event.ref}")
+        if obligation is not None:
+            months = state.law.value("mandatory_stage_months", event.delivered_on)
+            obligation.due_on = add_months(event.delivered_on, months)
+    if event.letter == LetterType.L48SI:
+        for invalidation in state.invalidations:
+            if invalidation.ref == event.ref and not invalidation.annulled:
+                invalidation.notified_on = event.delivered_on
+                if invalidation.generation == state.generation:
+                    state.status = Status.INVALIDATED
+                oid = f"48SI:{event.ref}"
+                from domain.rules.deadlines import licence_return_due
+
+                obligation = Obligation(
+                    oid,
+                    ObligationKind.LICENCE_RETURN,
+                    event.delivered_on,
+                    licence_return_due(event.delivered_on, state.law),
+                )
+                if invalidation.returned_on is not None:
+                    obligation.status = ObligationStatus.FULFILLED
+                    obligation.settled_on = invalidation.returned_on
+                state.obligations[oid] = obligation
+
+
+@_apply.register
+def _attended(event: ev.StageAttended, state: LicenceState, position: int) -> None:
+    state.stages[event.stage_id] = Stage(
+        event.stage_id, event.kind, event.first_day, event.last_day, event.centre
+    )
+
+
+@_apply.register
+def _attestation(event: ev.AttestationReceived, state: LicenceState, position: int) -> None:
+    stage = state.stages.get(event.stage_id)
+    if stage is not None:
+        stage.attestation_on = event.received_on
+    state.flags.pop(f"stage:{event.stage_id}", None)
+
+
+@_apply.register
+def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
+    stage = state.stages[event.stage_id]
+    stage.credited = True
+    stage.points_credited = event.points
+    _set_balance(state, state.balance + event.points)
+    if event.letter is not None:
+        state.letters.append(Letter(event.letter, event.stage_id, event.recorded_on))
+
+
+@_apply.register
+def _credit_refused(event: ev.StageCreditRefused, state: LicenceState, position: int) -> None:
+    state.stages[event.stage_id].refusal = event.refusal
+
+
+@_apply.register
+def _fulfilled(event: ev.MandatoryStageFulfilled, state: LicenceState, position: int) -> None:
+    for oid in event.obligations:
+        obligation = state.obligations.get(oid)
+        if obligation is not None:
+            obligation.status = ObligationStatus.FULFILLED
+            obligation.settled_on = event.effective_on
+
+
+@_apply.register
+def _cleared(event: ev.FlagsCleared, state: LicenceState, position: int) -> None:
+    for flag_id in event.flags:
+        state.flags.pop(flag_id, None)
+
+
+@_apply.register
+def _breached(event: ev.ObligationBreached, state: LicenceState, position: int) -> None:
+    obligation = state.obligations.get(event.obligation)
+    if obligation is None:
+        return
+    # A fulfilment proved later keeps its earlier legal date (R-6.1), but the flag stood until the
+    # attestation cleared it (R-10.3).
+    if obligation.status != ObligationStatus.FULFILLED:
+        obligation.status = ObligationStatus.BREACHED
+        obligation.settled_on = event.effective_on
+    state.flags[event.obligation] = Flag(
+        event.obligation, event.flag, event.raised_on, event.effective_on
+    )
+
+
+@_apply.register
+def _overdue(event: ev.AttestationOverdue, state: LicenceState, position: int) -> None:
+    stage = state.stages.get(event.stage_id)
+    if stage is not None and stage.attestation_on is None:
+        flag_id = f"stage:{event.stage_id}"
+        state.flags[flag_id] = Flag(
+            flag_id, FlagKind.ATTESTATION_OVERDUE, event.raised_on, event.effective_on
+        )
+
+
+@_apply.register
+def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> None:
+    state.gains += event.points
+    _set_balance(state, state.balance + event.points)
+    state.restorations.append(
+        Restoration(position, event.rule, event.effective_on, event.points, [], event.effective_on,
+                    state.fold_order)
+    )
+
+
+@_apply.register
+def _probation_ended(event: ev.ProbationEnded, state: LicenceState, position: int) -> None:
+    state.probationary = False
+    _set_balance(state, state.balance + event.points)
+
+
+@_apply.register
+def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> None:
+    _set_balance(state, state.balance + event.points)
+    state.restorations.append(
+        Restoration(position, event.rule, event.effective_on, event.points,
+                    list(event.infraction_ids), event.window_start, state.fold_order)
+    )
+
+
+@_apply.register
+def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -> None:
+    for restoration in state.restorations:
+        if restoration.position == event.restoration:
+            restoration.revoked = True
+            if restoration.rule == "R-1.4":
+                state.gains -= restoration.points
+    _set_balance(state, state.balance - event.points)
+
+
+@_apply.register
+def _returned(event: ev.LicenceReturned, state: LicenceState, position: int) -> None:
+    invalidation = state.current_invalidation
+    if invalidation is None:
+        return
+    invalidation.returned_on = event.returned_on
+    invalidation.new_licence_possible_on = event.new_licence_possible_on
+    oid = f"48SI:{invalidation.ref}"
+    obligation = state.obligations.get(oid)
+    if obligation is not None:
+        obligation.status = ObligationStatus.FULFILLED
+        obligation.settled_on = event.returned_on
+    state.flags.pop(oid, None)
+
+
+@_apply.register
+def _annulled(event: ev.InvalidationAnnulled, state: LicenceState, position: int) -> None:
+    for invalidation in state.invalidations:
+        if invalidation.ref == event.ref:
+            invalidation.annulled = True
+    state.obligations.pop(f"48SI:{event.ref}", None)
+    state.flags.pop(f"48SI:{event.ref}", None)
+    if state.status in (Status.INVALIDATION_PENDING, Status.INVALIDATED):
+        state.status = Status.VALID
+
+
+def ordered(history: Sequence[ev.LicenceEvent]) -> list[tuple[int, ev.LicenceEvent]]:
+    """The events with their positions, in legal order: date, then phase, then recording order."""
+    indexed = list(enumerate(history))
+    return sorted(indexed, key=lambda pair: (pair[1].effective_on, pair[1].PHASE, pair[0]))
+
+
+def fold(
+    neph: str,
+    history: Sequence[ev.LicenceEvent],
+    law: Law,
+    as_of: date,
+    known_at: date | None = None,
+) -> LicenceState:
+    """The state on the legal date `as_of`, from what was recorded by `known_at` (R-9.1)."""
+    state = LicenceState(neph=neph, as_of=as_of, law=law)
+    known: Iterable[tuple[int, ev.LicenceEvent]] = ordered(history)
+    for position, event in known:
+        if known_at is not None and event.recorded_on > known_at:
+            continue
+        if event.effective_on > as_of:
+            break
+        state.last_recorded_on = max(state.last_recorded_on, event.recorded_on)
+        _apply(event, state, position)
+        state.fold_order += 1
+    return state

@@ -1,0 +1,256 @@
+"""Event recorders that also keep, in the same transaction as the events, the service's own tables.
+
+- `permis_commands`: every journal id once evaluated, with the hash of its line and its outcome, so a
+  re-import is a lookup and a crash can never separate a command's effects from its receipt;
+- `permis_due`: for each licence, the date its next time-driven effect falls due (the index a tick
+  reads, so a day's work is proportional to what falls due, not to the number of licences);
+- `permis_clock`: the date up to which time-driven rules were applied (CONTRACT §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of one journal command (CONTRACT §3: ids are remembered)."""
+
+    command_id: str
+    digest: str
+    outcome: str  # "applied" or "refused"
+    reason: str
+    neph: str
+    recorded_on: date
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    """The next due date of a licence's time-driven effects (None: nothing pending)."""
+
+    licence_id: str
+    neph: str
+    due_on: date | None
+
+
+class PermisRecorder:
+    """What both backends offer beyond the library's application recorder."""
+
+    def select_receipts(self, command_ids: Sequence[str]) -> dict[str, Receipt]:
+        raise NotImplementedError
+
+    def select_due(
+        self, up_to: date, limit: int, after: tuple[date, str] | None = None
+    ) -> list[DueEntry]:
+        """Licences with an effect due on or before `up_to`, in due order, after a keyset cursor."""
+        raise NotImplementedError
+
+    def select_nephs(self, after: str, limit: int) -> list[str]:
+        raise NotImplementedError
+
+    def select_clock(self) -> date | None:
+        raise NotImplementedError
+
+
+def _receipt_rows(receipts: Sequence[Receipt]) -> list[tuple[Any, ...]]:
+    return [
+        (r.command_id, r.digest, r.outcome, r.reason, r.neph, r.recorded_on.isoformat())
+        for r in receipts
+    ]
+
+
+class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
+    """The SQLite event store with the service's tables (the embedded default)."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS permis_commands (command_id TEXT PRIMARY KEY, "
+            "digest TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL, "
+            "neph TEXT NOT NULL, recorded_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS permis_due (licence_id TEXT PRIMARY KEY, "
+            "neph TEXT NOT NULL UNIQUE, due_on TEXT)",
+            "CREATE INDEX IF NOT EXISTS permis_due_on ON permis_due (due_on)",
+            "CREATE TABLE IF NOT EXISTS permis_clock (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "clock TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
+        if receipts:
+            c.executemany(
+                "INSERT INTO permis_commands VALUES (?,?,?,?,?,?)", _receipt_rows(receipts)
+            )
+        due: Sequence[DueEntry] = kwargs.get("due", ())
+        if due:
+            c.executemany(
+                "INSERT INTO permis_due VALUES (?,?,?) ON CONFLICT (licence_id) "
+                "DO UPDATE SET due_on = excluded.due_on",
+                [(d.licence_id, d.neph, d.due_on.isoformat() if d.due_on else None) for d in due],
+            )
+        clock: date | None = kwargs.get("clock")
+        if clock is not None:
+            c.execute(
+                "INSERT INTO permis_clock VALUES (1, ?) ON CONFLICT (id) "
+                "DO UPDATE SET clock = max(clock, excluded.clock)",
+                (clock.isoformat(),),
+            )
+        return ids
+
+    def select_receipts(self, command_ids: Sequence[str]) -> dict[str, Receipt]:
+        found: dict[str, Receipt] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(command_ids), 500):
+                chunk = list(command_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT * FROM permis_commands WHERE command_id IN ({marks})", chunk)
+                for row in c.fetchall():
+                    found[row["command_id"]] = Receipt(
+                        row["command_id"], row["digest"], row["outcome"], row["reason"],
+                        row["neph"], date.fromisoformat(row["recorded_on"]),
+                    )
+        return found
+
+    def select_due(
+        self, up_to: date, limit: int, after: tuple[date, str] | None = None
+    ) -> list[DueEntry]:
+        since = (after[0].isoformat(), after[1]) if after else ("", "")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM permis_due WHERE due_on <= ? AND (due_on, licence_id) > (?, ?) "
+                "ORDER BY due_on, licence_id LIMIT ?",
+                (up_to.isoformat(), *since, limit),
+            )
+            return [
+                DueEntry(r["licence_id"], r["neph"], date.fromisoformat(r["due_on"]))
+                for r in c.fetchall()
+            ]
+
+    def select_nephs(self, after: str, limit: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT neph FROM permis_due WHERE neph > ? ORDER BY neph LIMIT ?", (after, limit)
+            )
+            return [r["neph"] for r in c.fetchall()]
+
+    def select_clock(self) -> date | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT clock FROM permis_clock WHERE id = 1")
+            row = c.fetchone()
+            return date.fromisoformat(row["clock"]) if row else None
+
+
+class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
+    """The PostgreSQL event store with the service's tables (production)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.extend(
+            SQL(statement).format(schema=schema)
+            for statement in (
+                "CREATE TABLE IF NOT EXISTS {schema}.permis_commands (command_id text PRIMARY KEY, "
+                "digest text NOT NULL, outcome text NOT NULL, reason text NOT NULL, "
+                "neph text NOT NULL, recorded_on date NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {schema}.permis_due (licence_id text PRIMARY KEY, "
+                "neph text NOT NULL UNIQUE, due_on date)",
+                "CREATE INDEX IF NOT EXISTS permis_due_on ON {schema}.permis_due (due_on)",
+                "CREATE TABLE IF NOT EXISTS {schema}.permis_clock (id int PRIMARY KEY "
+                "CHECK (id = 1), clock date NOT NULL)",
+            )
+        )
+
+    def _table(self, name: str) -> Any:
+        return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
+        if receipts:
+            curs.executemany(
+                SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s)").format(
+                    self._table("permis_commands")
+                ),
+                _receipt_rows(receipts),
+            )
+        due: Sequence[DueEntry] = kwargs.get("due", ())
+        if due:
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {} VALUES (%s,%s,%s) ON CONFLICT (licence_id) "
+                    "DO UPDATE SET due_on = excluded.due_on"
+                ).format(self._table("permis_due")),
+                [(d.licence_id, d.neph, d.due_on) for d in due],
+            )
+        clock: date | None = kwargs.get("clock")
+        if clock is not None:
+            curs.execute(
+                SQL(
+                    "INSERT INTO {t} AS c VALUES (1, %s) ON CONFLICT (id) "
+                    "DO UPDATE SET clock = greatest(c.clock, excluded.clock)"
+                ).format(t=self._table("permis_clock")),
+                (clock,),
+            )
+
+    def select_receipts(self, command_ids: Sequence[str]) -> dict[str, Receipt]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT * FROM {} WHERE command_id = ANY(%s)").format(
+                    self._table("permis_commands")
+                ),
+                (list(command_ids),),
+            )
+            return {
+                r["command_id"]: Receipt(
+                    r["command_id"], r["digest"], r["outcome"], r["reason"], r["neph"],
+                    r["recorded_on"],
+                )
+                for r in curs.fetchall()
+            }
+
+    def select_due(
+        self, up_to: date, limit: int, after: tuple[date, str] | None = None
+    ) -> list[DueEntry]:
+        since = after or (date.min, "")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT * FROM {} WHERE due_on <= %s AND (due_on, licence_id) > (%s, %s) "
+                    "ORDER BY due_on, licence_id LIMIT %s"
+                ).format(self._table("permis_due")),
+                (up_to, *since, limit),
+            )
+            return [DueEntry(r["licence_id"], r["neph"], r["due_on"]) for r in curs.fetchall()]
+
+    def select_nephs(self, after: str, limit: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT neph FROM {} WHERE neph > %s ORDER BY neph LIMIT %s").format(
+                    self._table("permis_due")
+                ),
+                (after, limit),
+            )
+            return [r["neph"] for r in curs.fetchall()]
+
+    def select_clock(self) -> date | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT clock FROM {} WHERE id = 1").format(self._table("permis_clock")))
+            row = curs.fetchone()
+            return row["clock"] if row else None

@@ -1,0 +1,57 @@
+"""Settings from the environment: the store's URL, the POLICY values, the batch sizes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.policy import Policy
+
+POLICY_PREFIX = "PERMIS_POLICY_"
+
+
+class Settings(BaseModel):
+    """Everything configurable, read once at start-up (pydantic validates it)."""
+
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path('var') / 'permis.sqlite'}")
+    policy: Policy = Field(default_factory=Policy)
+    batch_size: int = 500
+    snapshot_interval: int = 50
+
+    model_config = {"arbitrary_types_allowed": True, "frozen": True}
+
+
+def policy_from_env(environ: dict[str, str]) -> Policy:
+    """Each POLICY is overridden by PERMIS_POLICY_<NAME> (e.g. PERMIS_POLICY_MANDATORY_STAGE_GRACE_DAYS)."""
+    values: dict[str, Any] = {}
+    for f in fields(Policy):
+        raw = environ.get(POLICY_PREFIX + f.name.upper())
+        if raw is None:
+            continue
+        if f.type in ("bool", bool):
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "y", "n"):
+                raise ValueError(f"{POLICY_PREFIX}{f.name.upper()}: {raw!r} is not a boolean")
+            values[f.name] = raw.lower() in ("1", "true", "yes", "y")
+        else:
+            try:
+                values[f.name] = int(raw)
+            except ValueError:
+                raise ValueError(f"{POLICY_PREFIX}{f.name.upper()}: {raw!r} is not a whole number") from None
+    return Policy(**values)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """The settings of this process, from PERMIS_* variables."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {"policy": policy_from_env(env)}
+    if env.get("PERMIS_DATABASE_URL"):
+        values["database_url"] = env["PERMIS_DATABASE_URL"]
+    if env.get("PERMIS_BATCH_SIZE"):
+        values["batch_size"] = int(env["PERMIS_BATCH_SIZE"])
+    if env.get("PERMIS_SNAPSHOT_INTERVAL"):
+        values["snapshot_interval"] = int(env["PERMIS_SNAPSHOT_INTERVAL"])
+    return Settings(**values)

@@ -1,0 +1,100 @@
+"""The event store: the eventsourcing library's application, on SQLite or PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import unquote, urlparse
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.utils import get_topic
+
+from domain.events import ALL_EVENTS, LicenceEvent
+from domain.licence import Licence
+from infrastructure.recorders import PermisPostgresRecorder, PermisRecorder, PermisSQLiteRecorder
+
+
+class DateAsISO(Transcoding):
+    """Legal dates are `date`, which the library's JSON transcoder does not know."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class EventAsDict(Transcoding):
+    """Events kept in a licence's history, so that a snapshot holds the whole history."""
+
+    def __init__(self, event_class: type[LicenceEvent]) -> None:
+        self.type = event_class
+        self.name = event_class.TOPIC
+
+    def encode(self, obj: LicenceEvent) -> dict[str, Any]:
+        return dict(obj.__dict__)
+
+    def decode(self, data: dict[str, Any]) -> LicenceEvent:
+        event = object.__new__(self.type)
+        event.__dict__.update(data)
+        return cast(LicenceEvent, event)
+
+
+class StoreUrlError(ValueError):
+    """PERMIS_DATABASE_URL is not a store this service knows."""
+
+
+def environment_for(url: str) -> dict[str, str]:
+    """The library's settings for a `sqlite:///PATH` or `postgresql://…` URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise StoreUrlError(f"{url!r}: expected sqlite:///PATH")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": get_topic(PermisSQLiteRecorder),
+        }
+    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
+            "APPLICATION_RECORDER_TOPIC": get_topic(PermisPostgresRecorder),
+        }
+    raise StoreUrlError(f"{url!r}: PERMIS_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+class LicenceStore(Application):
+    """The licences' events, snapshots and the service's own tables."""
+
+    name = "Licences"
+
+    def __init__(self, url: str, snapshot_interval: int = 50) -> None:
+        type(self).snapshotting_intervals = {Licence: snapshot_interval}
+        self.url = url
+        super().__init__(env={"IS_SNAPSHOTTING_ENABLED": "y", **environment_for(url)})
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        for event_class in ALL_EVENTS:
+            transcoder.register(EventAsDict(event_class))
+
+    @property
+    def permis(self) -> PermisRecorder:
+        """The recorder, with the service's tables."""
+        return cast(PermisRecorder, self.recorder)

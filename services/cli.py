@@ -1,0 +1,170 @@
+"""The `permis` command (CONTRACT §3): exit 0 success, 1 refused by the rules, 2 bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from infrastructure.logging import configure_logging
+from services.bootstrap import build
+from services.journal import parse_journal
+from services.licensing import Licensing, UnknownLicence, UsageError
+
+app = typer.Typer(
+    help="Back-office of the French points-based driving licence (permis à points).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+licence_app = typer.Typer(help="Licences.", no_args_is_help=True)
+app.add_typer(licence_app, name="licence")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"{option}: {value!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
+def _service() -> Licensing:
+    try:
+        return build()
+    except ValueError as error:  # a bad PERMIS_* setting
+        err.print(f"configuration: {error}")
+        raise typer.Exit(2) from None
+
+
+@app.callback()
+def _main() -> None:
+    configure_logging()
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(help="A JSON Lines journal, or - for standard input.")],
+) -> None:
+    """Validate every line, then apply them in order (CONTRACT §3)."""
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(file)
+        if not path.is_file():
+            err.print(f"import: {file}: no such file")
+            raise typer.Exit(2)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            err.print(f"import: {file}: cannot be read ({error})")
+            raise typer.Exit(2) from None
+    lines, errors = parse_journal(text)
+    if errors:
+        for error in errors:
+            err.print(str(error), markup=False)
+        err.print(f"{len(errors)} malformed line(s): nothing applied")
+        raise typer.Exit(2)
+    service = _service()
+    try:
+        report = service.import_lines(lines)
+    except UsageError as error:
+        err.print(str(error), markup=False)
+        err.print("nothing applied")
+        raise typer.Exit(2) from None
+    for refusal in report.refusals:
+        out.print(str(refusal), markup=False)
+    out.print(f"applied: {report.applied}, skipped: {report.skipped}, refused: {report.refused}")
+    raise typer.Exit(1 if report.refusals else 0)
+
+
+@app.command()
+def tick(to: Annotated[str, typer.Option("--to", help="Apply effects due up to this date.")]) -> None:
+    """Apply every time-driven effect due on or before DATE, in date order (CONTRACT §2)."""
+    day = _date(to, "--to")
+    assert day is not None
+    try:
+        effects = _service().tick(day)
+    except UsageError as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(2) from None
+    out.print(f"clock at {day}: {effects} time-driven event(s) recorded")
+
+
+@licence_app.command("show")
+def show(
+    neph: str,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Legal date (default: the clock).")] = None,
+    known_at: Annotated[str | None, typer.Option("--known-at", help="Only what was recorded by then.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The JSON view of CONTRACT §4.")] = False,
+) -> None:
+    """The licence view on a legal date, as known at a recording date."""
+    on, known = _date(as_of, "--as-of"), _date(known_at, "--known-at")
+    try:
+        view = _service().view(neph, on, known)
+    except UsageError as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(2) from None
+    except UnknownLicence as error:
+        err.print(str(error))
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(view, ensure_ascii=False) + "\n")
+        return
+    _summary(view)
+
+
+def _summary(view: dict[str, Any]) -> None:
+    out.print(f"[bold]Licence {view['neph']}[/bold] as of {view['as_of']}: {view['status']}")
+    probation = f", probationary until {view['probation_ends_on']}" if view["probationary"] else ""
+    out.print(f"  balance {view['balance']} / ceiling {view['ceiling']}{probation}")
+    for letter in view["letters"]:
+        delivered = letter["delivered_on"] or "not yet delivered"
+        out.print(f"  letter {letter['type']} sent {letter['sent_on']}, delivered {delivered}")
+    for obligation in view["obligations"]:
+        out.print(f"  obligation {obligation['kind']} due {obligation['due_on']}: {obligation['status']}")
+    for flag in view["flags"]:
+        out.print(f"  [red]flag {flag['kind']} raised {flag['raised_on']}[/red]")
+    for stage in view["stages"]:
+        why = f" ({stage['refusal']})" if stage["refusal"] else ""
+        out.print(f"  stage {stage['stage_id']} ({stage['kind']}, {stage['last_day']}): +{stage['points_credited']}{why}")
+    if view["new_licence_possible_on"]:
+        out.print(f"  new licence possible from {view['new_licence_possible_on']}")
+
+
+@app.command()
+def audit(
+    neph: str,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Every event of the licence with its legal date, recording date, rule and reason."""
+    try:
+        trail = _service().audit(neph)
+    except UnknownLicence as error:
+        err.print(str(error))
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(trail, ensure_ascii=False, indent=1) + "\n")
+        return
+    for item in trail:
+        out.print(
+            f"#{item['position']:<3} legal {item['effective_on']}  recorded {item['recorded_on']}  "
+            f"{item['event']}  [{item['rule']}{' ' + item['article'] if item['article'] else ''}]",
+            markup=False,
+        )
+        out.print(f"     {item['reason']}", markup=False)
+        if item["command_id"]:
+            out.print(f"     command {item['command_id']}" + (f" by {item['actor']}" if item["actor"] else ""), markup=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,264 @@
+"""The application service: import a journal, tick the clock, show a licence, audit its history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import structlog
+
+from domain.errors import CommandRefused
+from domain.law import Law
+from domain.licence import Context, Licence, licence_id
+from domain.policy import Policy
+from domain.view import licence_view
+from infrastructure.recorders import Receipt
+from infrastructure.store import LicenceStore
+from services import handlers
+from services.journal import JournalLine, LineError
+from services.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("permis")
+
+
+class UsageError(Exception):
+    """A request that cannot be carried out as asked (exit 2): nothing was changed."""
+
+
+class UnknownLicence(Exception):
+    """No licence is recorded for this NEPH."""
+
+    def __init__(self, neph: str) -> None:
+        super().__init__(f"no licence is recorded for NEPH {neph}")
+        self.neph = neph
+
+
+@dataclass(frozen=True)
+class Refusal:
+    number: int
+    command_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.number}: {self.command_id} refused: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    applied: int = 0
+    skipped: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def refused(self) -> int:
+        return len(self.refusals)
+
+
+Progress = Callable[[int], None]
+
+
+class Licensing:
+    """What operators and batch jobs do with the store (CONTRACT §2, §3)."""
+
+    def __init__(self, store: LicenceStore, law: Law, policy: Policy, batch_size: int = 500) -> None:
+        self.store = store
+        self.law = law
+        self.policy = policy
+        self.batch_size = batch_size
+
+    # --- the clock -----------------------------------------------------------------------------
+
+    def clock(self) -> date | None:
+        """The date up to which time-driven rules were applied (CONTRACT §2)."""
+        return self.store.permis.select_clock()
+
+    def tick(self, to: date) -> int:
+        """Apply every time-driven effect due on or before `to`, in date order; set the clock."""
+        clock = self.clock()
+        if clock is not None and to < clock:
+            raise UsageError(f"tick --to {to}: the clock is already at {clock}")
+        uow = self._uow()
+        effects = self._advance_all(uow, to)
+        uow.commit(clock=to)
+        log.info("tick", to=to.isoformat(), effects=effects)
+        return effects
+
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self.store, self.law, self.policy)
+
+    def _ctx(self, on: date, command_id: str | None = None) -> Context:
+        return Context(on, command_id, self.law, self.policy)
+
+    def _advance_all(self, uow: UnitOfWork, to: date) -> int:
+        """Effects due by `to`: the batch's licences, then those the due-date index names."""
+        effects = 0
+        for licence in uow.due_in_memory(to):
+            effects += self._advance(uow, licence, to)
+        cursor: tuple[date, str] | None = None
+        while True:
+            entries = self.store.permis.select_due(to, self.batch_size, after=cursor)
+            if not entries:
+                return effects
+            for entry in entries:
+                key = UUID(entry.licence_id)
+                if key in uow.licences:
+                    continue  # already advanced from memory; the index row is stale until commit
+                licence = uow.get(entry.neph)
+                if licence is not None:
+                    effects += self._advance(uow, licence, to)
+            last = entries[-1]
+            assert last.due_on is not None
+            cursor = (last.due_on, last.licence_id)
+            if len(uow) >= self.batch_size:
+                uow.commit(clock=None)
+
+    def _advance(self, uow: UnitOfWork, licence: Licence, to: date) -> int:
+        applied = licence.advance(self._ctx(to), to)
+        if applied:
+            uow.touched(licence)
+        else:
+            uow.due[licence.id] = licence.next_due(self.law, self.policy)
+            uow.changed.add(licence.id)  # its index row may be stale: rewrite it
+        return applied
+
+    # --- the journal ---------------------------------------------------------------------------
+
+    def check(self, lines: Sequence[JournalLine]) -> tuple[dict[str, Receipt], list[LineError]]:
+        """The receipts already known, and the lines that break the clock rule (CONTRACT §1)."""
+        receipts = self.store.permis.select_receipts([line.command.id for line in lines])
+        clock = self.clock()
+        errors = []
+        seen: set[str] = set()
+        for line in lines:
+            command = line.command
+            if command.id in receipts or command.id in seen:
+                continue
+            seen.add(command.id)
+            if clock is not None and command.at < clock:
+                errors.append(
+                    LineError(line.number, f"at: {command.at} is earlier than the store's clock ({clock})")
+                )
+        return receipts, errors
+
+    def import_lines(
+        self, lines: Sequence[JournalLine], progress: Progress | None = None
+    ) -> ImportReport:
+        """Apply valid lines in order, in atomic batches, refusing line by line (CONTRACT §3)."""
+        receipts, errors = self.check(lines)
+        if errors:
+            raise UsageError("\n".join(str(e) for e in errors))
+        report = ImportReport()
+        clock = self.clock()
+        uow = self._uow()
+        for done, line in enumerate(lines, start=1):
+            command = line.command
+            known = receipts.get(command.id)
+            if known is not None:
+                self._replay_receipt(line, known, report)
+            else:
+                if clock is None or command.at > clock:
+                    self._advance_all(uow, command.at)
+                    clock = command.at
+                receipt = self._apply(uow, line)
+                receipts[command.id] = receipt
+                uow.receipts.append(receipt)
+                if receipt.outcome == "applied":
+                    report.applied += 1
+                else:
+                    report.refusals.append(Refusal(line.number, command.id, receipt.reason))
+            if len(uow) >= self.batch_size:
+                uow.commit(clock=clock)
+            if progress is not None:
+                progress(done)
+        uow.commit(clock=clock)
+        return report
+
+    def _replay_receipt(self, line: JournalLine, known: Receipt, report: ImportReport) -> None:
+        command = line.command
+        if known.digest != line.digest:
+            reason = f"id {command.id} was already used for a different line"
+            report.refusals.append(Refusal(line.number, command.id, reason))
+            log.warning("command.refused", id=command.id, line=line.number, reason=reason)
+        elif known.outcome == "refused":
+            report.refusals.append(Refusal(line.number, command.id, known.reason))
+        else:
+            report.skipped += 1
+
+    def _apply(self, uow: UnitOfWork, line: JournalLine) -> Receipt:
+        command = line.command
+        ctx = self._ctx(command.at, command.id)
+        licence = uow.get(command.neph)
+        try:
+            if licence is not None:
+                self._advance(uow, licence, command.at)  # effects due today come first (R-0.5)
+            created = handlers.handle(command, licence, ctx)
+        except CommandRefused as refusal:
+            log.info("command.refused", id=command.id, line=line.number, type=command.type,
+                     neph=command.neph, reason=refusal.reason, rule=refusal.rule)
+            return Receipt(command.id, line.digest, "refused", str(refusal), command.neph, command.at)
+        if created is not None:
+            uow.add(created)
+        elif licence is not None:
+            uow.touched(licence)
+        log.info("command.applied", id=command.id, line=line.number, type=command.type,
+                 neph=command.neph)
+        return Receipt(command.id, line.digest, "applied", "", command.neph, command.at)
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def licence(self, neph: str) -> Licence:
+        licence = self._uow().get(neph)
+        if licence is None:
+            raise UnknownLicence(neph)
+        return licence
+
+    def view(self, neph: str, as_of: date | None = None, known_at: date | None = None) -> dict[str, Any]:
+        """The licence view on `as_of` (default: the clock), as known at `known_at` (CONTRACT §4)."""
+        clock = self.clock()
+        if as_of is not None and clock is not None and as_of > clock:
+            raise UsageError(f"--as-of {as_of} is later than the clock ({clock})")
+        licence = self.licence(neph)
+        on = as_of or clock or licence.last_recorded_on
+        return licence_view(licence.state(self.law, on, known_at))
+
+    def audit(self, neph: str) -> list[dict[str, Any]]:
+        """Every event of the licence, in recording order, with its dates, rule and reason."""
+        from domain.rules.citations import article_of
+
+        trail = []
+        for position, event in enumerate(self.licence(neph).history):
+            own = {
+                k: (v.isoformat() if isinstance(v, date) else v)
+                for k, v in event.__dict__.items()
+                if k not in _COMMON
+            }
+            trail.append(
+                {
+                    "position": position,
+                    "event": type(event).__name__,
+                    "effective_on": event.effective_on.isoformat(),
+                    "recorded_on": event.recorded_on.isoformat(),
+                    "rule": event.rule,
+                    "article": article_of(event.rule),
+                    "reason": event.reason,
+                    "command_id": event.command_id,
+                    "actor": event.actor,
+                    "policy": event.policy,
+                    "timestamp": event.timestamp.isoformat(),
+                    "details": own,
+                }
+            )
+        return trail
+
+
+_COMMON = frozenset(
+    {
+        "originator_id", "originator_version", "timestamp", "originator_topic", "effective_on",
+        "recorded_on", "rule", "reason", "command_id", "actor", "policy", "previous_hash",
+    }
+)
+
+__all__ = ["ImportReport", "Licensing", "UnknownLicence", "UsageError", "licence_id"]
