@@ -166,5 +166,12 @@ def audit(
             out.print(f"     command {item['command_id']}" + (f" by {item['actor']}" if item["actor"] else ""), markup=False)
 
 
+def _register_extensions() -> None:
+    """Command groups of their own modules (reports, worker, projections, web): one line each."""
+
+
+_register_extensions()
+
+
 def main() -> None:
     app()
