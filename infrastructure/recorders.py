@@ -32,6 +32,7 @@ class Receipt:
     reason: str
     neph: str
     recorded_on: date
+    line: str = ""  # the journal line as received (JSON), so the journal can be exported again
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class PermisRecorder:
 
 def _receipt_rows(receipts: Sequence[Receipt]) -> list[tuple[Any, ...]]:
     return [
-        (r.command_id, r.digest, r.outcome, r.reason, r.neph, r.recorded_on.isoformat())
+        (r.command_id, r.digest, r.outcome, r.reason, r.neph, r.recorded_on.isoformat(), r.line)
         for r in receipts
     ]
 
@@ -78,9 +79,9 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS permis_commands (command_id TEXT PRIMARY KEY, "
-            "digest TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL, "
-            "neph TEXT NOT NULL, recorded_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS permis_commands (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "command_id TEXT NOT NULL UNIQUE, digest TEXT NOT NULL, outcome TEXT NOT NULL, "
+            "reason TEXT NOT NULL, neph TEXT NOT NULL, recorded_on TEXT NOT NULL, line TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS permis_due (licence_id TEXT PRIMARY KEY, "
             "neph TEXT NOT NULL UNIQUE, due_on TEXT)",
             "CREATE INDEX IF NOT EXISTS permis_due_on ON permis_due (due_on)",
@@ -95,7 +96,8 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
         receipts: Sequence[Receipt] = kwargs.get("receipts", ())
         if receipts:
             c.executemany(
-                "INSERT INTO permis_commands VALUES (?,?,?,?,?,?)", _receipt_rows(receipts)
+                "INSERT INTO permis_commands (command_id, digest, outcome, reason, neph, recorded_on, "
+                "line) VALUES (?,?,?,?,?,?,?)", _receipt_rows(receipts)
             )
         due: Sequence[DueEntry] = kwargs.get("due", ())
         if due:
@@ -123,7 +125,7 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
                 for row in c.fetchall():
                     found[row["command_id"]] = Receipt(
                         row["command_id"], row["digest"], row["outcome"], row["reason"],
-                        row["neph"], date.fromisoformat(row["recorded_on"]),
+                        row["neph"], date.fromisoformat(row["recorded_on"]), row["line"],
                     )
         return found
 
@@ -165,9 +167,10 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
         self.sql_create_statements.extend(
             SQL(statement).format(schema=schema)
             for statement in (
-                "CREATE TABLE IF NOT EXISTS {schema}.permis_commands (command_id text PRIMARY KEY, "
-                "digest text NOT NULL, outcome text NOT NULL, reason text NOT NULL, "
-                "neph text NOT NULL, recorded_on date NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {schema}.permis_commands (seq bigserial PRIMARY KEY, "
+                "command_id text NOT NULL UNIQUE, digest text NOT NULL, outcome text NOT NULL, "
+                "reason text NOT NULL, neph text NOT NULL, recorded_on date NOT NULL, "
+                "line text NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS {schema}.permis_due (licence_id text PRIMARY KEY, "
                 "neph text NOT NULL UNIQUE, due_on date)",
                 "CREATE INDEX IF NOT EXISTS permis_due_on ON {schema}.permis_due (due_on)",
@@ -185,9 +188,10 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
         receipts: Sequence[Receipt] = kwargs.get("receipts", ())
         if receipts:
             curs.executemany(
-                SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s)").format(
-                    self._table("permis_commands")
-                ),
+                SQL(
+                    "INSERT INTO {} (command_id, digest, outcome, reason, neph, recorded_on, line) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s)"
+                ).format(self._table("permis_commands")),
                 _receipt_rows(receipts),
             )
         due: Sequence[DueEntry] = kwargs.get("due", ())
@@ -220,7 +224,7 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             return {
                 r["command_id"]: Receipt(
                     r["command_id"], r["digest"], r["outcome"], r["reason"], r["neph"],
-                    r["recorded_on"],
+                    r["recorded_on"], r["line"],
                 )
                 for r in curs.fetchall()
             }

@@ -175,6 +175,7 @@ class JournalLine:
     number: int
     command: Command
     digest: str
+    raw: str  # the line as a canonical JSON object, kept with its receipt
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,14 @@ class LineError:
         return f"line {self.number}: {self.message}"
 
 
+def canonical(raw: dict[str, Any]) -> str:
+    """A line's content as JSON independent of key order and spacing."""
+    return json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def digest(raw: dict[str, Any]) -> str:
     """Hash of a line's content, independent of key order and spacing."""
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical(raw).encode()).hexdigest()
 
 
 def _describe(error: ValidationError) -> str:
@@ -218,7 +223,7 @@ def parse_object(raw: Any, number: int) -> JournalLine | LineError:
         command = _COMMAND.validate_python(raw)
     except ValidationError as error:
         return LineError(number, _describe(error))
-    return JournalLine(number, command, digest(raw))
+    return JournalLine(number, command, digest(raw), canonical(raw))
 
 
 def parse_journal(text: str) -> tuple[list[JournalLine], list[LineError]]:

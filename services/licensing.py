@@ -198,14 +198,16 @@ class Licensing:
         except CommandRefused as refusal:
             log.info("command.refused", id=command.id, line=line.number, type=command.type,
                      neph=command.neph, reason=refusal.reason, rule=refusal.rule)
-            return Receipt(command.id, line.digest, "refused", str(refusal), command.neph, command.at)
+            return Receipt(
+                command.id, line.digest, "refused", str(refusal), command.neph, command.at, line.raw
+            )
         if created is not None:
             uow.add(created)
         elif licence is not None:
             uow.touched(licence)
         log.info("command.applied", id=command.id, line=line.number, type=command.type,
                  neph=command.neph)
-        return Receipt(command.id, line.digest, "applied", "", command.neph, command.at)
+        return Receipt(command.id, line.digest, "applied", "", command.neph, command.at, line.raw)
 
     # --- queries -------------------------------------------------------------------------------
 
