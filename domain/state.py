@@ -107,6 +107,7 @@ class LicenceState:
     route: str = "traditional"
     probationary: bool = False
     probation_started_on: date | None = None
+    probation_ended_on: date | None = None
     initial_points: int = 12
     gains: int = 0
     balance: int = 0
@@ -182,6 +183,7 @@ def _reissued(event: ev.LicenceReissued, state: LicenceState, position: int) -> 
     state.route = event.route
     state.probationary = True
     state.probation_started_on = event.issued_on
+    state.probation_ended_on = None
     state.initial_points = state.law.value("probation_initial_points", event.issued_on)
     state.gains = 0
     state.balance = state.initial_points
@@ -345,6 +347,7 @@ def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> N
 @_apply.register
 def _probation_ended(event: ev.ProbationEnded, state: LicenceState, position: int) -> None:
     state.probationary = False
+    state.probation_ended_on = event.effective_on
     _set_balance(state, state.balance + event.points)
 
 

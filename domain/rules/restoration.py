@@ -81,9 +81,10 @@ def _full(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
     serious = any(w.offence_class in SERIOUS_CLASSES for w in since)
     name = "full_restoration_years_serious" if serious else "full_restoration_years"
     due = add_years(last_established, state.law.value(name, last_established))
-    end = probation_end(state)
-    if end is not None and due < end[0]:
-        due = end[0]  # not during probation: on the day it ends
+    pending_end = probation_end(state)
+    end = pending_end[0] if pending_end else state.probation_ended_on
+    if end is not None and due < end:
+        due = end  # not during probation: on the day it ends
     ids = frozenset(w.infraction_id for w in since)
     if withdrawal_committed_between(state, last_established, due, ids):
         return []
