@@ -97,9 +97,8 @@ class Licensing:
         effects = 0
         for licence in uow.due_in_memory(to):
             effects += self._advance(uow, licence, to)
-        cursor: tuple[date, str] | None = None
         while True:
-            entries = self.store.permis.select_due(to, self.batch_size, after=cursor)
+            entries = uow.due_in_index(to, self.batch_size)
             if not entries:
                 return effects
             for entry in entries:
@@ -109,9 +108,6 @@ class Licensing:
                 licence = uow.get(entry.neph)
                 if licence is not None:
                     effects += self._advance(uow, licence, to)
-            last = entries[-1]
-            assert last.due_on is not None
-            cursor = (last.due_on, last.licence_id)
             if len(uow) >= self.batch_size:
                 uow.commit(clock=None)
 
@@ -120,8 +116,7 @@ class Licensing:
         if applied:
             uow.touched(licence)
         else:
-            uow.due[licence.id] = licence.next_due(self.law, self.policy)
-            uow.changed.add(licence.id)  # its index row may be stale: rewrite it
+            uow.reindexed(licence)  # its index row may be stale: rewrite it
         return applied
 
     # --- the journal ---------------------------------------------------------------------------
@@ -201,10 +196,15 @@ class Licensing:
             return Receipt(
                 command.id, line.digest, "refused", str(refusal), command.neph, command.at, line.raw
             )
+        changed = created or licence
+        assert changed is not None
+        # Effects this line made due today or earlier are the day's too: the service shows them
+        # at once, so "as of D, known at D" is what was shown on D (R-0.6, R-9.1).
+        changed.advance(ctx, command.at)
         if created is not None:
             uow.add(created)
-        elif licence is not None:
-            uow.touched(licence)
+        else:
+            uow.touched(changed)
         log.info("command.applied", id=command.id, line=line.number, type=command.type,
                  neph=command.neph)
         return Receipt(command.id, line.digest, "applied", "", command.neph, command.at, line.raw)
@@ -228,10 +228,15 @@ class Licensing:
 
     def audit(self, neph: str) -> list[dict[str, Any]]:
         """Every event of the licence, in recording order, with its dates, rule and reason."""
+        return self.audit_trail(self.licence(neph).history)
+
+    @staticmethod
+    def audit_trail(history: Sequence[Any]) -> list[dict[str, Any]]:
+        """The audit trail of a history (positions from 0), as `audit` gives it (R-9.1)."""
         from domain.rules.citations import article_of
 
         trail = []
-        for position, event in enumerate(self.licence(neph).history):
+        for position, event in enumerate(history):
             own = {
                 k: (v.isoformat() if isinstance(v, date) else v)
                 for k, v in event.__dict__.items()

@@ -46,21 +46,26 @@ class Desk:
             self.clock = d(at)
             self.licence = Licence.issue(self._ctx(at), self.neph, d(issued_on), route,
                                          probationary, points, None)
+            self.tick(at)
         else:
             self._at(at).reissue(self._ctx(at), d(issued_on), route, probationary)
+            self.tick(at)  # effects the line made due apply the same day, as in import
 
     def training(self, at: str, completed_on: str) -> None:
         self._at(at).complete_training(self._ctx(at), d(completed_on))
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def record(self, at: str, infraction_id: str, offence: str, committed_on: str,
                occasion: str | None = None, offence_class: str | None = None,
                points: int | None = None) -> None:
         self._at(at).record_infraction(self._ctx(at), infraction_id, offence, d(committed_on),
                                        occasion, offence_class, points)
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def establish(self, at: str, infraction_id: str, established_on: str,
                   basis: str = "fine_paid") -> None:
         self._at(at).establish(self._ctx(at), infraction_id, d(established_on), basis)
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def infraction(self, committed_on: str, at: str, offence: str = "red_light",
                    iid: str | None = None, occasion: str | None = None) -> str:
@@ -72,18 +77,22 @@ class Desk:
 
     def deliver(self, at: str, letter: str, delivered_on: str | None = None) -> None:
         self._at(at).acknowledge_delivery(self._ctx(at), letter, d(delivered_on or at))
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def stage(self, at: str, stage_id: str, first_day: str, kind: str = "voluntary",
               centre: str | None = "CENTRE-1") -> None:
         first = d(first_day)
         last = date.fromordinal(first.toordinal() + 1)
         self._at(at).complete_stage(self._ctx(at), stage_id, kind, first, last, centre)
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def attest(self, at: str, stage_id: str, received_on: str | None = None) -> None:
         self._at(at).receive_attestation(self._ctx(at), stage_id, d(received_on or at))
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def give_back(self, at: str, returned_on: str | None = None) -> None:
         self._at(at).return_licence(self._ctx(at), d(returned_on or at))
+        self.tick(at)  # effects the line made due apply the same day, as in import
 
     def state(self, as_of: str | None = None, known_at: str | None = None) -> LicenceState:
         assert self.licence is not None and self.clock is not None
