@@ -280,5 +280,6 @@ ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     OperatorAlerted,
 )
 
-for _event_class in (LicenceEvent, *ALL_EVENTS):
+register_topic(LicenceEvent.TOPIC, LicenceEvent)
+for _event_class in ALL_EVENTS:
     register_topic(_event_class.TOPIC, _event_class)

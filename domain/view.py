@@ -73,5 +73,7 @@ def _flag(state: LicenceState, kind: str, raised_on: date) -> dict[str, Any]:
     flag: dict[str, Any] = {"kind": kind, "raised_on": raised_on.isoformat()}
     if kind == FlagKind.NON_COMPLIANCE:
         flag["fine_max_eur"] = state.law.value("non_compliance_fine_max_eur", raised_on)
-        flag["suspension_max_years"] = state.law.value("non_compliance_suspension_max_years", raised_on)
+        flag["suspension_max_years"] = state.law.value(
+            "non_compliance_suspension_max_years", raised_on
+        )
     return flag

@@ -97,7 +97,8 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
         if receipts:
             c.executemany(
                 "INSERT INTO permis_commands (command_id, digest, outcome, reason, neph, recorded_on, "
-                "line) VALUES (?,?,?,?,?,?,?)", _receipt_rows(receipts)
+                "line) VALUES (?,?,?,?,?,?,?)",
+                _receipt_rows(receipts),
             )
         due: Sequence[DueEntry] = kwargs.get("due", ())
         if due:
@@ -124,8 +125,13 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
                 c.execute(f"SELECT * FROM permis_commands WHERE command_id IN ({marks})", chunk)
                 for row in c.fetchall():
                     found[row["command_id"]] = Receipt(
-                        row["command_id"], row["digest"], row["outcome"], row["reason"],
-                        row["neph"], date.fromisoformat(row["recorded_on"]), row["line"],
+                        row["command_id"],
+                        row["digest"],
+                        row["outcome"],
+                        row["reason"],
+                        row["neph"],
+                        date.fromisoformat(row["recorded_on"]),
+                        row["line"],
                     )
         return found
 
@@ -223,8 +229,13 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             )
             return {
                 r["command_id"]: Receipt(
-                    r["command_id"], r["digest"], r["outcome"], r["reason"], r["neph"],
-                    r["recorded_on"], r["line"],
+                    r["command_id"],
+                    r["digest"],
+                    r["outcome"],
+                    r["reason"],
+                    r["neph"],
+                    r["recorded_on"],
+                    r["line"],
                 )
                 for r in curs.fetchall()
             }
@@ -255,6 +266,8 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
 
     def select_clock(self) -> date | None:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT clock FROM {} WHERE id = 1").format(self._table("permis_clock")))
+            curs.execute(
+                SQL("SELECT clock FROM {} WHERE id = 1").format(self._table("permis_clock"))
+            )
             row = curs.fetchone()
             return row["clock"] if row else None

@@ -40,7 +40,9 @@ def policy_from_env(environ: dict[str, str]) -> Policy:
             try:
                 values[f.name] = int(raw)
             except ValueError:
-                raise ValueError(f"{POLICY_PREFIX}{f.name.upper()}: {raw!r} is not a whole number") from None
+                raise ValueError(
+                    f"{POLICY_PREFIX}{f.name.upper()}: {raw!r} is not a whole number"
+                ) from None
     return Policy(**values)
 
 

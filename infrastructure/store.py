@@ -8,7 +8,7 @@ from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
 from domain.events import ALL_EVENTS, LicenceEvent
@@ -40,9 +40,9 @@ class EventAsDict(Transcoding):
         return dict(obj.__dict__)
 
     def decode(self, data: dict[str, Any]) -> LicenceEvent:
-        event = object.__new__(self.type)
+        event: LicenceEvent = object.__new__(self.type)
         event.__dict__.update(data)
-        return cast(LicenceEvent, event)
+        return event
 
 
 class StoreUrlError(ValueError):
@@ -88,7 +88,7 @@ class LicenceStore(Application):
         self.url = url
         super().__init__(env={"IS_SNAPSHOTTING_ENABLED": "y", **environment_for(url)})
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         for event_class in ALL_EVENTS:

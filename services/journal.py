@@ -203,7 +203,9 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "tagged")))
-        where = re.sub(r"^(licence|training|infraction|letter|stage|attestation)\.[a-z]+\.?", "", where)
+        where = re.sub(
+            r"^(licence|training|infraction|letter|stage|attestation)\.[a-z]+\.?", "", where
+        )
         message = e["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
@@ -217,7 +219,8 @@ def parse_object(raw: Any, number: int) -> JournalLine | LineError:
         return LineError(number, "type: field required")
     if raw["type"] not in COMMAND_TYPES:
         return LineError(
-            number, f"type: unknown type {raw['type']!r} (expected one of {', '.join(COMMAND_TYPES)})"
+            number,
+            f"type: unknown type {raw['type']!r} (expected one of {', '.join(COMMAND_TYPES)})",
         )
     try:
         command = _COMMAND.validate_python(raw)
@@ -237,7 +240,9 @@ def parse_journal(text: str) -> tuple[list[JournalLine], list[LineError]]:
         try:
             raw = json.loads(content)
         except json.JSONDecodeError as error:
-            errors.append(LineError(number, f"not valid JSON ({error.msg} at column {error.colno})"))
+            errors.append(
+                LineError(number, f"not valid JSON ({error.msg} at column {error.colno})")
+            )
             continue
         parsed = parse_object(raw, number)
         if isinstance(parsed, LineError):
@@ -245,7 +250,10 @@ def parse_journal(text: str) -> tuple[list[JournalLine], list[LineError]]:
             continue
         if previous_at is not None and parsed.command.at < previous_at:
             errors.append(
-                LineError(number, f"at: {parsed.command.at} is earlier than the previous line's {previous_at}")
+                LineError(
+                    number,
+                    f"at: {parsed.command.at} is earlier than the previous line's {previous_at}",
+                )
             )
         previous_at = parsed.command.at
         lines.append(parsed)

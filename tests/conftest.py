@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pg_server import fresh_database, postgres_url
 
 from domain.law import current_law
 from domain.policy import Policy
 from infrastructure.settings import Settings
-from pg_server import fresh_database, postgres_url
 from services.bootstrap import build
 from services.licensing import Licensing
 

@@ -40,12 +40,19 @@ class Desk:
         if self.licence is not None:
             self.licence.advance(self._ctx(to), d(to))
 
-    def issue(self, at: str, issued_on: str, route: str = "traditional",
-              probationary: bool = True, points: int = 12) -> None:
+    def issue(
+        self,
+        at: str,
+        issued_on: str,
+        route: str = "traditional",
+        probationary: bool = True,
+        points: int = 12,
+    ) -> None:
         if self.licence is None:
             self.clock = d(at)
-            self.licence = Licence.issue(self._ctx(at), self.neph, d(issued_on), route,
-                                         probationary, points, None)
+            self.licence = Licence.issue(
+                self._ctx(at), self.neph, d(issued_on), route, probationary, points, None
+            )
             self.tick(at)
         else:
             self._at(at).reissue(self._ctx(at), d(issued_on), route, probationary)
@@ -55,20 +62,35 @@ class Desk:
         self._at(at).complete_training(self._ctx(at), d(completed_on))
         self.tick(at)  # effects the line made due apply the same day, as in import
 
-    def record(self, at: str, infraction_id: str, offence: str, committed_on: str,
-               occasion: str | None = None, offence_class: str | None = None,
-               points: int | None = None) -> None:
-        self._at(at).record_infraction(self._ctx(at), infraction_id, offence, d(committed_on),
-                                       occasion, offence_class, points)
+    def record(
+        self,
+        at: str,
+        infraction_id: str,
+        offence: str,
+        committed_on: str,
+        occasion: str | None = None,
+        offence_class: str | None = None,
+        points: int | None = None,
+    ) -> None:
+        self._at(at).record_infraction(
+            self._ctx(at), infraction_id, offence, d(committed_on), occasion, offence_class, points
+        )
         self.tick(at)  # effects the line made due apply the same day, as in import
 
-    def establish(self, at: str, infraction_id: str, established_on: str,
-                  basis: str = "fine_paid") -> None:
+    def establish(
+        self, at: str, infraction_id: str, established_on: str, basis: str = "fine_paid"
+    ) -> None:
         self._at(at).establish(self._ctx(at), infraction_id, d(established_on), basis)
         self.tick(at)  # effects the line made due apply the same day, as in import
 
-    def infraction(self, committed_on: str, at: str, offence: str = "red_light",
-                   iid: str | None = None, occasion: str | None = None) -> str:
+    def infraction(
+        self,
+        committed_on: str,
+        at: str,
+        offence: str = "red_light",
+        iid: str | None = None,
+        occasion: str | None = None,
+    ) -> str:
         """Record and establish at once: committed, established on `at`, decided on `at`."""
         iid = iid or f"i-{committed_on}-{offence}"
         self.record(at, iid, offence, committed_on, occasion)
@@ -79,8 +101,14 @@ class Desk:
         self._at(at).acknowledge_delivery(self._ctx(at), letter, d(delivered_on or at))
         self.tick(at)  # effects the line made due apply the same day, as in import
 
-    def stage(self, at: str, stage_id: str, first_day: str, kind: str = "voluntary",
-              centre: str | None = "CENTRE-1") -> None:
+    def stage(
+        self,
+        at: str,
+        stage_id: str,
+        first_day: str,
+        kind: str = "voluntary",
+        centre: str | None = "CENTRE-1",
+    ) -> None:
         first = d(first_day)
         last = date.fromordinal(first.toordinal() + 1)
         self._at(at).complete_stage(self._ctx(at), stage_id, kind, first, last, centre)
@@ -96,8 +124,9 @@ class Desk:
 
     def state(self, as_of: str | None = None, known_at: str | None = None) -> LicenceState:
         assert self.licence is not None and self.clock is not None
-        return self.licence.state(self.law, d(as_of) if as_of else self.clock,
-                                  d(known_at) if known_at else None)
+        return self.licence.state(
+            self.law, d(as_of) if as_of else self.clock, d(known_at) if known_at else None
+        )
 
     def view(self, as_of: str | None = None, known_at: str | None = None) -> dict[str, Any]:
         return licence_view(self.state(as_of, known_at))

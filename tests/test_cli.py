@@ -16,20 +16,42 @@ PERMIS = [sys.executable, "-m", "services"]
 
 def permis(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PERMIS_DATABASE_URL=url, PERMIS_LOG_LEVEL="WARNING")
-    return subprocess.run([*PERMIS, *args], input=stdin, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [*PERMIS, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def line(**fields: Any) -> str:
     return json.dumps(fields)
 
 
-ISSUE = line(id="c1", at="2024-01-02", type="licence.issue", neph="100000000001",
-             issued_on="2009-05-04", route="traditional", probationary=False)
-RECORD = line(id="c2", at="2024-02-20", type="infraction.record", neph="100000000001",
-              infraction_id="i1", offence="red_light", committed_on="2024-02-10")
-ESTABLISH = line(id="c3", at="2024-03-05", type="infraction.establish", neph="100000000001",
-                 infraction_id="i1", established_on="2024-03-01", basis="fine_paid")
+ISSUE = line(
+    id="c1",
+    at="2024-01-02",
+    type="licence.issue",
+    neph="100000000001",
+    issued_on="2009-05-04",
+    route="traditional",
+    probationary=False,
+)
+RECORD = line(
+    id="c2",
+    at="2024-02-20",
+    type="infraction.record",
+    neph="100000000001",
+    infraction_id="i1",
+    offence="red_light",
+    committed_on="2024-02-10",
+)
+ESTABLISH = line(
+    id="c3",
+    at="2024-03-05",
+    type="infraction.establish",
+    neph="100000000001",
+    infraction_id="i1",
+    established_on="2024-03-01",
+    basis="fine_paid",
+)
 
 
 def write(tmp_path: Path, *lines: str) -> str:
@@ -54,10 +76,19 @@ def test_r2_2_import_then_show_on_both_stores(store_url: str, tmp_path: Path) ->
     assert show(store_url, "--as-of", "2024-03-04")["balance"] == 12
 
 
-def test_a_malformed_line_applies_nothing_and_names_the_line(store_url: str, tmp_path: Path) -> None:
+def test_a_malformed_line_applies_nothing_and_names_the_line(
+    store_url: str, tmp_path: Path
+) -> None:
     """CONTRACT §3, R-0.1: exit 2, each error with its line number, nothing applied."""
-    bad_date = line(id="c9", at="2024-02-30", type="infraction.record", neph="100000000001",
-                    infraction_id="i2", offence="red_light", committed_on="2024-02-10")
+    bad_date = line(
+        id="c9",
+        at="2024-02-30",
+        type="infraction.record",
+        neph="100000000001",
+        infraction_id="i2",
+        offence="red_light",
+        committed_on="2024-02-10",
+    )
     result = permis(store_url, "import", write(tmp_path, ISSUE, RECORD, "{not json", bad_date))
     assert result.returncode == 2
     assert "line 3:" in result.stderr and "line 4:" in result.stderr and "at:" in result.stderr
@@ -91,17 +122,34 @@ def test_r5_2_a_stage_of_other_than_two_consecutive_days_is_malformed(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     """R-5.2: the last day must be the day after the first."""
-    stage = line(id="s", at="2024-03-05", type="stage.complete", neph="100000000001",
-                 stage_id="s1", kind="voluntary", first_day="2024-03-01", last_day="2024-03-03")
+    stage = line(
+        id="s",
+        at="2024-03-05",
+        type="stage.complete",
+        neph="100000000001",
+        stage_id="s1",
+        kind="voluntary",
+        first_day="2024-03-01",
+        last_day="2024-03-03",
+    )
     result = permis(sqlite_url, "import", write(tmp_path, ISSUE, stage))
     assert result.returncode == 2 and "last_day" in result.stderr
 
 
-def test_an_offence_outside_the_catalogue_with_class_and_points(sqlite_url: str, tmp_path: Path) -> None:
+def test_an_offence_outside_the_catalogue_with_class_and_points(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     """R-2.3: an offence outside the catalogue takes the class and points the journal gives."""
-    other = line(id="c2", at="2024-02-20", type="infraction.record", neph="100000000001",
-                 infraction_id="i1", offence="new_offence", committed_on="2024-02-10",
-                 **{"class": "C4", "points": 2})
+    other = line(
+        id="c2",
+        at="2024-02-20",
+        type="infraction.record",
+        neph="100000000001",
+        infraction_id="i1",
+        offence="new_offence",
+        committed_on="2024-02-10",
+        **{"class": "C4", "points": 2},
+    )
     result = permis(sqlite_url, "import", write(tmp_path, ISSUE, other, ESTABLISH))
     assert result.returncode == 0, result.stderr
     assert show(sqlite_url)["balance"] == 10
@@ -121,10 +169,24 @@ def test_a_file_that_does_not_exist(sqlite_url: str) -> None:
 
 def test_r2_6_refusals_are_reported_and_the_rest_applies(store_url: str, tmp_path: Path) -> None:
     """R-2.6: refused lines are named with their reason; exit 1; the others apply."""
-    unknown = line(id="u1", at="2024-03-06", type="infraction.record", neph="100000000002",
-                   infraction_id="i1", offence="red_light", committed_on="2024-02-01")
-    twice = line(id="c4", at="2024-03-06", type="infraction.establish", neph="100000000001",
-                 infraction_id="i1", established_on="2024-03-01", basis="fine_paid")
+    unknown = line(
+        id="u1",
+        at="2024-03-06",
+        type="infraction.record",
+        neph="100000000002",
+        infraction_id="i1",
+        offence="red_light",
+        committed_on="2024-02-01",
+    )
+    twice = line(
+        id="c4",
+        at="2024-03-06",
+        type="infraction.establish",
+        neph="100000000001",
+        infraction_id="i1",
+        established_on="2024-03-01",
+        basis="fine_paid",
+    )
     result = permis(store_url, "import", write(tmp_path, ISSUE, RECORD, ESTABLISH, unknown, twice))
     assert result.returncode == 1
     assert "line 4: u1 refused" in result.stdout and "100000000002" in result.stdout
@@ -134,8 +196,13 @@ def test_r2_6_refusals_are_reported_and_the_rest_applies(store_url: str, tmp_pat
 
 def test_reimporting_changes_nothing(store_url: str, tmp_path: Path) -> None:
     """CONTRACT §3: ids are remembered: applied lines are skipped, refused ones reported again."""
-    unknown = line(id="u1", at="2024-03-06", type="licence.return", neph="100000000002",
-                   returned_on="2024-03-06")
+    unknown = line(
+        id="u1",
+        at="2024-03-06",
+        type="licence.return",
+        neph="100000000002",
+        returned_on="2024-03-06",
+    )
     path = write(tmp_path, ISSUE, RECORD, ESTABLISH, unknown)
     assert permis(store_url, "import", path).returncode == 1
     before = show(store_url)
@@ -161,7 +228,9 @@ def test_new_lines_before_the_clock_are_malformed(sqlite_url: str, tmp_path: Pat
     assert result.returncode == 2 and "clock" in result.stderr
 
 
-def test_tick_before_the_clock_and_as_of_after_it_are_refused(sqlite_url: str, tmp_path: Path) -> None:
+def test_tick_before_the_clock_and_as_of_after_it_are_refused(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     """CONTRACT §2-3: tick to a date before the clock, or --as-of after it: exit 2."""
     assert permis(sqlite_url, "import", write(tmp_path, ISSUE)).returncode == 0
     assert permis(sqlite_url, "tick", "--to", "2024-06-01").returncode == 0
@@ -178,18 +247,28 @@ def test_an_unknown_neph_is_a_clear_message(sqlite_url: str, tmp_path: Path) -> 
     assert result.returncode == 1 and "999999999999" in result.stderr
 
 
-def test_r9_1_audit_lists_every_event_with_dates_rule_and_reason(sqlite_url: str, tmp_path: Path) -> None:
+def test_r9_1_audit_lists_every_event_with_dates_rule_and_reason(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     """R-9.1, R-4.5: the audit trail gives legal and recording dates, rule, article and reason."""
     assert permis(sqlite_url, "import", write(tmp_path, ISSUE, RECORD, ESTABLISH)).returncode == 0
     assert permis(sqlite_url, "tick", "--to", "2027-03-01").returncode == 0
     result = permis(sqlite_url, "audit", "100000000001", "--json")
     trail = json.loads(result.stdout)
     assert [e["event"] for e in trail] == [
-        "LicenceIssued", "InfractionRecorded", "PointsWithdrawn", "PointsRestored"]
+        "LicenceIssued",
+        "InfractionRecorded",
+        "PointsWithdrawn",
+        "PointsRestored",
+    ]
     restored = trail[-1]
     assert (restored["rule"], restored["effective_on"], restored["recorded_on"]) == (
-        "R-4.2", "2027-03-01", "2027-03-01")
+        "R-4.2",
+        "2027-03-01",
+        "2027-03-01",
+    )
     assert "L223-6" in restored["article"] and restored["details"]["points"] == 4
     assert trail[2]["command_id"] == "c3"
+    assert trail[2]["actor"].startswith("cli")
     readable = permis(sqlite_url, "audit", "100000000001")
     assert "R-4.2" in readable.stdout and "L223-6" in readable.stdout

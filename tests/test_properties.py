@@ -16,12 +16,20 @@ OFFENCES = sorted(current_law().offences)
 START = date(2019, 1, 7)
 
 operation = st.one_of(
-    st.tuples(st.just("infraction"), st.sampled_from(OFFENCES), st.integers(0, 90),
-              st.sampled_from([None, "o1", "o2"])),
-    st.tuples(st.just("deliver"), st.sampled_from(["48", "48M", "48N", "48SI", "47"]),
-              st.integers(0, 10)),
-    st.tuples(st.just("stage"), st.sampled_from(["voluntary", "mandatory", "composition_penale"]),
-              st.integers(2, 20)),
+    st.tuples(
+        st.just("infraction"),
+        st.sampled_from(OFFENCES),
+        st.integers(0, 90),
+        st.sampled_from([None, "o1", "o2"]),
+    ),
+    st.tuples(
+        st.just("deliver"), st.sampled_from(["48", "48M", "48N", "48SI", "47"]), st.integers(0, 10)
+    ),
+    st.tuples(
+        st.just("stage"),
+        st.sampled_from(["voluntary", "mandatory", "composition_penale"]),
+        st.integers(2, 20),
+    ),
     st.tuples(st.just("attest"), st.integers(0, 5), st.integers(0, 40)),
     st.tuples(st.just("return"), st.integers(0, 5)),
     st.tuples(st.just("reissue"), st.sampled_from(["traditional", "aac"])),
@@ -34,16 +42,17 @@ journal = st.tuples(
 )
 
 
-def play(probationary: bool, route: str, steps: list[tuple[int, Any]]) -> tuple[Desk, list[tuple[str, dict[str, Any]]]]:
+def play(
+    probationary: bool, route: str, steps: list[tuple[int, Any]]
+) -> tuple[Desk, list[tuple[str, dict[str, Any]]]]:
     """Apply a random journal; return the desk and what was shown after each day's lines."""
     desk = Desk()
     issued = START - timedelta(days=0 if probationary else 4000)
     desk.issue(START.isoformat(), issued.isoformat(), route=route, probationary=probationary)
-    day, shown, count = START, [], 0
-    for gap, op in steps:
+    day, shown = START, []
+    for count, (gap, op) in enumerate(steps, start=1):
         day += timedelta(days=gap)
         at = day.isoformat()
-        count += 1
         try:
             apply(desk, op, day, count)
         except CommandRefused:
@@ -92,7 +101,9 @@ def test_r1_1_r1_5_r2_5_balance_within_zero_and_the_ceiling(case: tuple[bool, st
 
 @SETTINGS
 @given(journal)
-def test_r9_1_as_of_d_known_at_d_reproduces_what_was_shown_on_d(case: tuple[bool, str, Any]) -> None:
+def test_r9_1_as_of_d_known_at_d_reproduces_what_was_shown_on_d(
+    case: tuple[bool, str, Any],
+) -> None:
     """R-9.1: for every date D shown, the view as of D known at D is what was shown on D."""
     desk, shown = play(*case)
     last_of_each_day = dict(shown)  # what the service showed at the end of each day

@@ -35,8 +35,14 @@ def test_r6_1_mandatory_stage_missed_is_breached_and_flagged_15_days_after_the_d
     desk.tick("2022-08-22")
     view = desk.view()
     assert view["obligations"][0]["status"] == "breached"
-    assert view["flags"] == [{"kind": "non_compliance", "raised_on": "2022-08-22",
-                              "fine_max_eur": 750, "suspension_max_years": 3}]
+    assert view["flags"] == [
+        {
+            "kind": "non_compliance",
+            "raised_on": "2022-08-22",
+            "fine_max_eur": 750,
+            "suspension_max_years": 3,
+        }
+    ]
     assert view["balance"] == 2  # R-6.1: no points are withdrawn for it
 
 
@@ -51,14 +57,17 @@ def test_r6_1_and_r10_3_a_late_attestation_clears_the_flag_from_its_receipt() ->
     view = desk.view()
     assert (view["obligations"][0]["status"], view["flags"]) == ("fulfilled", [])
     assert [f["kind"] for f in desk.view(as_of="2022-09-01")["flags"]] == [
-        "attestation_overdue", "non_compliance"]
+        "attestation_overdue",
+        "non_compliance",
+    ]
 
 
 def test_r6_2_licence_not_returned_within_10_jours_francs() -> None:
     """R-6.2, R-0.4: due on notification + 11 days (next working day); breached the day after."""
     desk = invalidated()
     assert desk.view()["obligations"] == [
-        {"kind": "licence_return", "due_on": "2024-05-21", "status": "open"}]
+        {"kind": "licence_return", "due_on": "2024-05-21", "status": "open"}
+    ]
     desk.tick("2024-05-21")
     assert desk.view()["flags"] == []
     desk.tick("2024-05-22")
@@ -131,7 +140,11 @@ def test_r7_2_a_new_licence_after_the_return_and_6_months() -> None:
     desk.issue("2024-11-18", "2024-11-18", route="aac")
     view = desk.view()
     assert (view["status"], view["balance"], view["ceiling"], view["probationary"]) == (
-        "valid", 6, 6, True)
+        "valid",
+        6,
+        6,
+        True,
+    )
     assert view["probation_ends_on"] == "2026-11-18"
     assert [x["type"] for x in view["letters"]] == ["48M", "48M", "48SI"]  # R-10.5
     assert view["new_licence_possible_on"] is None

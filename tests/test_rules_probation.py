@@ -28,7 +28,11 @@ def test_r1_2_a_first_licence_starts_probationary_with_6_points() -> None:
 
 def test_r1_3_probation_lasts_3_years_or_2_for_aac() -> None:
     """R-1.3: 3 years for the traditional and supervised routes, 2 for AAC."""
-    for route, end in (("traditional", "2027-01-10"), ("supervised", "2027-01-10"), ("aac", "2026-01-10")):
+    for route, end in (
+        ("traditional", "2027-01-10"),
+        ("supervised", "2027-01-10"),
+        ("aac", "2026-01-10"),
+    ):
         desk = Desk()
         desk.issue("2024-01-10", "2024-01-10", route=route)
         assert desk.view()["probation_ends_on"] == end

@@ -75,8 +75,9 @@ def test_r4_3_ten_years_for_c1_to_c4_when_no_full_restoration_happened() -> None
     desk.issue("2010-01-04", "2005-01-01", probationary=False)
     desk.infraction("2010-02-01", "2010-03-01", offence="red_light", iid="red")
     for year in (2012, 2014, 2016, 2018, 2020):
-        desk.infraction(f"{year}-01-01", f"{year}-02-01", offence="speeding_5_20_over50",
-                        iid=f"s{year}")
+        desk.infraction(
+            f"{year}-01-01", f"{year}-02-01", offence="speeding_5_20_over50", iid=f"s{year}"
+        )
     assert desk.balance("2020-02-29") == 7
     assert desk.balance("2020-03-01") == 11
     ten = [e for e in desk.events("PointsRestored") if e.rule == "R-4.3"]
@@ -101,7 +102,9 @@ def test_r4_4_a_restoration_revoked_when_a_window_infraction_is_known_late() -> 
     desk.record("2023-09-10", "i2", "speeding_20_30", "2023-05-01")
     desk.establish("2023-10-02", "i2", "2023-10-02")
     revoked = desk.events("RestorationRevoked")
-    assert [(e.rule, e.points, str(e.effective_on)) for e in revoked] == [("R-4.4", 1, "2023-10-02")]
+    assert [(e.rule, e.points, str(e.effective_on)) for e in revoked] == [
+        ("R-4.4", 1, "2023-10-02")
+    ]
     assert "L223-6" in revoked[0].reason
     assert desk.view()["balance"] == 9
     assert desk.view(as_of="2023-09-01")["balance"] == 12
@@ -116,7 +119,9 @@ def test_r4_5_a_restoration_states_its_rule_and_the_points_actually_added() -> N
     desk.attest("2023-03-10", "s1")
     desk.tick("2023-08-01")
     restored = desk.events("PointsRestored")
-    assert [(e.rule, e.points, str(e.effective_on)) for e in restored] == [("R-4.1", 0, "2023-08-01")]
+    assert [(e.rule, e.points, str(e.effective_on)) for e in restored] == [
+        ("R-4.1", 0, "2023-08-01")
+    ]
 
 
 def test_r0_5_time_driven_effects_come_before_the_days_lines() -> None:

@@ -30,9 +30,16 @@ def test_r5_2_an_attested_stage_is_listed_before_its_attestation() -> None:
     desk = full_licence()
     desk.stage("2023-03-03", "s1", "2023-03-01")
     assert desk.view()["stages"] == [
-        {"stage_id": "s1", "kind": "voluntary", "first_day": "2023-03-01", "last_day": "2023-03-02",
-         "centre": "CENTRE-1", "attestation_received_on": None, "points_credited": 0,
-         "refusal": None}
+        {
+            "stage_id": "s1",
+            "kind": "voluntary",
+            "first_day": "2023-03-01",
+            "last_day": "2023-03-02",
+            "centre": "CENTRE-1",
+            "attestation_received_on": None,
+            "points_credited": 0,
+            "refusal": None,
+        }
     ]
     with pytest.raises(CommandRefused, match="not recorded"):
         desk.attest("2023-03-10", "s2")
@@ -123,7 +130,9 @@ def test_r5_6_the_mandatory_stage_within_4_months_of_the_48n_notification() -> N
     desk = Desk()
     desk.issue("2022-01-10", "2022-01-10")
     desk.infraction("2022-06-01", "2022-07-04", offence="phone_handheld")
-    assert desk.view()["obligations"] == [{"kind": "mandatory_stage", "due_on": None, "status": "open"}]
+    assert desk.view()["obligations"] == [
+        {"kind": "mandatory_stage", "due_on": None, "status": "open"}
+    ]
     desk.deliver("2022-07-11", "48N", "2022-07-08")
     assert desk.view()["obligations"][0]["due_on"] == "2022-11-08"
     desk.stage("2022-09-14", "s1", "2022-09-12", kind="mandatory")

@@ -30,7 +30,10 @@ def test_r2_2_four_dates_and_the_withdrawal_takes_effect_on_the_decision() -> No
     desk.deliver("2024-03-12", "48", "2024-03-09")
     infraction = desk.view()["infractions"][0]
     assert (infraction["committed_on"], infraction["established_on"], infraction["decided_on"]) == (
-        "2024-02-10", "2024-03-01", "2024-03-05")
+        "2024-02-10",
+        "2024-03-01",
+        "2024-03-05",
+    )
     assert desk.view()["letters"][0]["delivered_on"] == "2024-03-09"
     assert desk.view(as_of="2024-03-04")["balance"] == 12
     assert desk.view(as_of="2024-03-05")["balance"] == 8

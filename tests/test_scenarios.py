@@ -61,7 +61,9 @@ def run(service: Licensing, scenario: dict[str, Any]) -> list[str]:
         on = date.fromisoformat(check["on"])
         problems += matches(check["expect"], service.view(check["neph"], on, on))
     for check in scenario.get("as_of_checks", []):
-        problems += matches(check["expect"], service.view(check["neph"], date.fromisoformat(check["on"])))
+        problems += matches(
+            check["expect"], service.view(check["neph"], date.fromisoformat(check["on"]))
+        )
     before = {c["neph"]: service.view(c["neph"]) for c in checks}
     again = service.import_lines(load(journal))
     assert again.applied == 0

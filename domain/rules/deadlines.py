@@ -37,7 +37,14 @@ def deadline_effects(state: LicenceState, policy: Policy) -> list[Effect]:
         if obligation.status != ObligationStatus.OPEN or obligation.due_on is None:
             continue
         on = breach_date(obligation.kind, obligation.due_on, policy)
-        effects.append(Effect(on, RANK, f"breach:{obligation.obligation_id}", _breach(obligation.obligation_id, on)))
+        effects.append(
+            Effect(
+                on,
+                RANK,
+                f"breach:{obligation.obligation_id}",
+                _breach(obligation.obligation_id, on),
+            )
+        )
     for stage in state.stages.values():
         if stage.kind not in (StageKind.VOLUNTARY, StageKind.MANDATORY):
             continue
@@ -45,7 +52,9 @@ def deadline_effects(state: LicenceState, policy: Policy) -> list[Effect]:
             continue
         days = state.law.value("stage_attestation_days", stage.last_day)
         on = add_days(stage.last_day, days + 1)
-        effects.append(Effect(on, RANK + 1, f"overdue:{stage.stage_id}", _overdue(stage.stage_id, on)))
+        effects.append(
+            Effect(on, RANK + 1, f"overdue:{stage.stage_id}", _overdue(stage.stage_id, on))
+        )
     return effects
 
 
@@ -95,4 +104,3 @@ def _overdue(stage_id: str, on: date) -> Decide:
         ]
 
     return decide
-

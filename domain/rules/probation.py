@@ -18,9 +18,7 @@ def withdrawal_committed_between(
 ) -> bool:
     """An infraction that gave rise to a withdrawal was committed in [start, end) (R-4, R-10.2)."""
     return any(
-        start <= w.committed_on < end
-        for w in state.withdrawals()
-        if w.infraction_id not in exclude
+        start <= w.committed_on < end for w in state.withdrawals() if w.infraction_id not in exclude
     )
 
 
@@ -47,7 +45,9 @@ def probation_end(state: LicenceState) -> tuple[date, bool] | None:
         return None
     normal = add_years(start, state.law.value(f"probation_years_{state.route}", start))
     if state.training_eligible and state.training_on is not None:
-        months = state.law.value(f"training_short_probation_months_{state.route}", state.training_on)
+        months = state.law.value(
+            f"training_short_probation_months_{state.route}", state.training_on
+        )
         short = add_months(start, months)
         if not withdrawal_committed_between(state, start, short):
             return short, True
@@ -70,7 +70,9 @@ def probation_effects(state: LicenceState) -> list[Effect]:
     credited = sum(1 for r in state.restorations if r.rule == "R-1.4")
     anniversary = add_years(state.probation_started_on, credited + 1)
     if anniversary < end_on and is_clean(state, date.max):
-        effects.append(Effect(anniversary, RANK, f"gain:{credited + 1}", _gain(credited + 1, anniversary)))
+        effects.append(
+            Effect(anniversary, RANK, f"gain:{credited + 1}", _gain(credited + 1, anniversary))
+        )
     return effects
 
 
@@ -96,8 +98,14 @@ def _end(on: date, shortened: bool) -> Decide:
         clean = is_clean(state, on)
         capital = state.law.value("capital_max", on)
         points = max(0, capital - state.balance) if clean else 0
-        how = "shortened by the complementary training (R-1.6)" if shortened else "after its full term"
-        last_gain = f"; last yearly gain +{points} points" if clean else "; the balance is unchanged"
+        how = (
+            "shortened by the complementary training (R-1.6)"
+            if shortened
+            else "after its full term"
+        )
+        last_gain = (
+            f"; last yearly gain +{points} points" if clean else "; the balance is unchanged"
+        )
         return [
             Decision(
                 ev.ProbationEnded,

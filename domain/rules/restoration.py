@@ -64,7 +64,11 @@ def _restore_single(w: Infraction, on: date) -> Decide:
                 "R-4.1",
                 f"L223-6 al.3: no infraction committed within 6 months of the réalité of "
                 f"{w.infraction_id} ({w.established_on}): its point comes back (+{points})",
-                {"points": points, "infraction_ids": [w.infraction_id], "window_start": w.established_on},
+                {
+                    "points": points,
+                    "infraction_ids": [w.infraction_id],
+                    "window_start": w.established_on,
+                },
             )
         ]
 
@@ -88,7 +92,9 @@ def _full(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
     ids = frozenset(w.infraction_id for w in since)
     if withdrawal_committed_between(state, last_established, due, ids):
         return []
-    return [Effect(due, RANK + 1, "full", _restore_full(sorted(ids), last_established, serious, due))]
+    return [
+        Effect(due, RANK + 1, "full", _restore_full(sorted(ids), last_established, serious, due))
+    ]
 
 
 def _restore_full(ids: list[str], start: date, serious: bool, on: date) -> Decide:
@@ -119,7 +125,9 @@ def _ten_years(state: LicenceState, withdrawals: list[Infraction]) -> list[Effec
             continue
         if w.established_on is None or any(r.fold_order > w.position for r in full):
             continue
-        due = add_years(w.established_on, state.law.value("ten_year_restoration_years", w.established_on))
+        due = add_years(
+            w.established_on, state.law.value("ten_year_restoration_years", w.established_on)
+        )
         effects.append(Effect(due, RANK + 2, f"ten:{w.infraction_id}", _restore_ten(w, due)))
     return effects
 
@@ -134,7 +142,11 @@ def _restore_ten(w: Infraction, on: date) -> Decide:
                 "R-4.3",
                 f"L223-6 al.5: 10 years since the réalité of {w.infraction_id} "
                 f"({w.offence_class}, {w.established_on}): its points come back (+{points})",
-                {"points": points, "infraction_ids": [w.infraction_id], "window_start": w.established_on},
+                {
+                    "points": points,
+                    "infraction_ids": [w.infraction_id],
+                    "window_start": w.established_on,
+                },
             )
         ]
 

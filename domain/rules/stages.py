@@ -23,7 +23,10 @@ def refusal_reason(state: LicenceState, stage: Stage, policy: Policy) -> tuple[s
         return "R-5.1", "judicial stage: its attestation goes to the judicial authority, no points"
     invalidation = state.current_invalidation
     if invalidation and invalidation.notified_on and invalidation.notified_on <= stage.last_day:
-        return "R-5.5", f"48SI notified on {invalidation.notified_on}, on or before the stage's last day"
+        return (
+            "R-5.5",
+            f"48SI notified on {invalidation.notified_on}, on or before the stage's last day",
+        )
     for other in state.stages.values():
         if other.stage_id == stage.stage_id or not other.credited:
             continue

@@ -18,7 +18,11 @@ def occasion_cap(state: LicenceState, infraction: Infraction) -> int:
         i
         for i in state.infractions.values()
         if i is infraction
-        or (infraction.occasion is not None and i.occasion == infraction.occasion and i.points is not None)
+        or (
+            infraction.occasion is not None
+            and i.occasion == infraction.occasion
+            and i.points is not None
+        )
     ]
     for member in same:
         if member.offence in state.law.offences:
@@ -35,7 +39,8 @@ def points_after_cap(state: LicenceState, infraction: Infraction) -> int:
         already = sum(
             i.points or 0
             for i in state.infractions.values()
-            if i.occasion == infraction.occasion and i.points is not None
+            if i.occasion == infraction.occasion
+            and i.points is not None
             and i.generation == infraction.generation
         )
     return max(0, min(infraction.catalogue_points, occasion_cap(state, infraction) - already))
@@ -52,10 +57,19 @@ def choose_letter(
         return LetterType.L48SI
     start = state.probation_started_on
     threshold = state.law.value("mandatory_stage_threshold", on)
-    if state.probationary and start is not None and infraction.committed_on >= start and points >= threshold:
+    if (
+        state.probationary
+        and start is not None
+        and infraction.committed_on >= start
+        and points >= threshold
+    ):
         return LetterType.L48N
     low = state.law.value("low_balance_threshold", on)
-    if not state.probationary and policy.letter_48m_for_low_balance and state.balance - withdrawn <= low:
+    if (
+        not state.probationary
+        and policy.letter_48m_for_low_balance
+        and state.balance - withdrawn <= low
+    ):
         return LetterType.L48M
     return LetterType.L48
 
@@ -86,7 +100,11 @@ def revocations(
                     f"{infraction.committed_on} inside the window of the {r.rule} restoration of "
                     f"{r.effective_on}, is established only now: that restoration is revoked "
                     f"(-{r.points})",
-                    {"restoration": r.position, "points": r.points, "infraction_id": infraction.infraction_id},
+                    {
+                        "restoration": r.position,
+                        "points": r.points,
+                        "infraction_id": infraction.infraction_id,
+                    },
                 )
             )
     return decisions
