@@ -133,7 +133,7 @@ def write_csv(engine: Engine, as_of: date, out: IO[str], tick: Callable[[], None
 def write_json(engine: Engine, as_of: date, out: IO[str], tick: Callable[[], None]) -> Summary:
     """JSON: the items, the invalidations awaiting notification and the summary, written as they come."""
     summary = Summary(as_of)
-    out.write('{"as_of": %s, "items": [' % json.dumps(as_of.isoformat()))
+    out.write('{"as_of": ' + json.dumps(as_of.isoformat()) + ', "items": [')
     for n, row in enumerate(iter_obligations_and_flags(engine, as_of)):
         summary.add(row)
         item = {c: _cell(getattr(row, c)) for c in COLUMNS}
@@ -144,5 +144,5 @@ def write_json(engine: Engine, as_of: date, out: IO[str], tick: Callable[[], Non
         summary.awaiting_notification += 1
         entry = {"neph": neph, "letter": "48SI", "sent_on": sent_on.isoformat()}
         out.write(("," if n else "") + "\n" + json.dumps(entry))
-    out.write('\n], "summary": %s}\n' % json.dumps(summary.as_dict(), ensure_ascii=False))
+    out.write('\n], "summary": ' + json.dumps(summary.as_dict(), ensure_ascii=False) + "}\n")
     return summary
