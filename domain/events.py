@@ -126,6 +126,7 @@ class LetterDelivered(LicenceEvent):
     letter: str
     ref: str
     delivered_on: date
+    due_on: date | None  # the deadline the notification starts: 48N, 48SI
 
 
 class StageAttended(LicenceEvent):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
@@ -19,7 +20,7 @@ from domain.errors import CommandRefused
 from domain.law import Law
 from domain.policy import Policy
 from domain.rules import Decision, Effect
-from domain.rules.deadlines import deadline_effects
+from domain.rules.deadlines import deadline_effects, notification_deadline
 from domain.rules.invalidation import check_reissue, new_licence_delay
 from domain.rules.probation import probation_effects, training_is_eligible
 from domain.rules.restoration import restoration_effects
@@ -47,6 +48,12 @@ class Context:
     policy: Policy
 
 
+@lru_cache(maxsize=16)
+def _fingerprint(policy: Policy) -> str:
+    """The policy's fingerprint, computed once per policy (it hashes its JSON)."""
+    return policy.fingerprint()
+
+
 def licence_id(neph: str) -> UUID:
     """The aggregate id derived from the NEPH: no lookup table, the same across re-issues."""
     return uuid5(NEPH_NAMESPACE, neph)
@@ -70,15 +77,45 @@ class Licence(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "permis.licence.Licence.Created.v1"
 
+    # Folds of the current history, kept in a slot rather than in vars(): not state, so never in a
+    # snapshot nor in equality. Events are only appended, so the history's length versions it.
+    __slots__ = ("_folds",)
+
     if TYPE_CHECKING:  # set by LicenceIssued.apply; not constructor arguments
         history: list[ev.LicenceEvent]
         neph: str
+        _folds: tuple[list[ev.LicenceEvent], int, dict[Any, Any]]
 
     # --- queries -------------------------------------------------------------------------------
 
+    def _cache(self) -> dict[Any, Any]:
+        """What was folded from the history as it is now (emptied when an event is added)."""
+        history = self.history
+        cache = getattr(self, "_folds", None)
+        if cache is None or cache[0] is not history or cache[1] != len(history):
+            cache = (history, len(history), {})
+            self._folds = cache
+        return cache[2]
+
     def state(self, law: Law, as_of: date, known_at: date | None = None) -> LicenceState:
         """The state on the legal date `as_of`, as known at `known_at` (R-9.1)."""
-        return fold(self.neph, self.history, law, as_of, known_at)
+        cache = self._cache()
+        key = ("state", id(law), as_of, known_at)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not law:
+            hit = cache[key] = (law, fold(self.neph, self.history, law, as_of, known_at))
+        state: LicenceState = hit[1]
+        return state
+
+    def _pending(self, law: Law, policy: Policy) -> list[Effect]:
+        """The time-driven effects still to come (`pending_effects`), once per history."""
+        cache = self._cache()
+        key = ("effects", id(law), policy)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not law:
+            hit = cache[key] = (law, pending_effects(self.state(law, FAR_FUTURE), policy))
+        effects: list[Effect] = hit[1]
+        return effects
 
     @property
     def last_recorded_on(self) -> date:
@@ -86,7 +123,7 @@ class Licence(Aggregate):
 
     def next_due(self, law: Law, policy: Policy) -> date | None:
         """The date of the next time-driven effect, for the due-date index."""
-        effects = pending_effects(self.state(law, FAR_FUTURE), policy)
+        effects = self._pending(law, policy)
         return effects[0].due_on if effects else None
 
     # --- commands ------------------------------------------------------------------------------
@@ -256,6 +293,8 @@ class Licence(Aggregate):
                 f"delivered on {delivered_on}, before the letter was sent ({target.sent_on})", "R-3.3"
             )
         self._not_after(ctx, delivered_on, "letter delivered")
+        due_on = notification_deadline(letter, delivered_on, ctx.law, ctx.policy)
+        starts = f"; deadline {due_on}" if due_on else ""
         self._record(
             ctx,
             Decision(
@@ -263,8 +302,8 @@ class Licence(Aggregate):
                 delivered_on,
                 "R-3.3",
                 f"CE 17/04/2025 n° 492072: letter {letter} of {target.sent_on} notified on "
-                f"{delivered_on}",
-                {"letter": letter, "ref": target.ref, "delivered_on": delivered_on},
+                f"{delivered_on}{starts}",
+                {"letter": letter, "ref": target.ref, "delivered_on": delivered_on, "due_on": due_on},
             ),
         )
         if letter == "48SI":
@@ -424,7 +463,7 @@ class Licence(Aggregate):
         """Apply, in date order, every time-driven effect due on or before `to` (R-0.5, R-6.4)."""
         applied = 0
         while True:
-            effects = pending_effects(self.state(ctx.law, FAR_FUTURE), ctx.policy)
+            effects = self._pending(ctx.law, ctx.policy)
             if not effects or effects[0].due_on > to:
                 return applied
             effect = effects[0]
@@ -446,7 +485,7 @@ class Licence(Aggregate):
             "rule": rule,
             "reason": reason,
             "command_id": ctx.command_id,
-            "policy": ctx.policy.fingerprint(),
+            "policy": _fingerprint(ctx.policy),
         }
 
     @staticmethod

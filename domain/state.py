@@ -14,7 +14,6 @@ from datetime import date
 from functools import singledispatch
 
 from domain import events as ev
-from domain.calendar import add_months
 from domain.glossary import FlagKind, LetterType, ObligationKind, ObligationStatus, Status
 from domain.law import Law
 
@@ -224,7 +223,9 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
         state.letters.append(Letter(event.letter, event.infraction_id, event.effective_on))
     if event.letter == LetterType.L48N:
         oid = f"48N:{event.infraction_id}"
-        state.obligations[oid] = Obligation(oid, ObligationKind.MANDATORY_STAGE, event.effective_on, None)
+        state.obligations[oid] = Obligation(
+            oid, ObligationKind.MANDATORY_STAGE, event.effective_on, None
+        )
     if event.letter == LetterType.L48SI:
         state.status = Status.INVALIDATION_PENDING
         state.invalidations.append(
@@ -241,8 +242,7 @@ def _delivered(event: ev.LetterDelivered, state: LicenceState, position: int) ->
     if event.letter == LetterType.L48N:
         obligation = state.obligations.get(f"48N:{event.ref}")
         if obligation is not None:
-            months = state.law.value("mandatory_stage_months", event.delivered_on)
-            obligation.due_on = add_months(event.delivered_on, months)
+            obligation.due_on = event.due_on
     if event.letter == LetterType.L48SI:
         for invalidation in state.invalidations:
             if invalidation.ref == event.ref and not invalidation.annulled:
@@ -250,13 +250,8 @@ def _delivered(event: ev.LetterDelivered, state: LicenceState, position: int) ->
                 if invalidation.generation == state.generation:
                     state.status = Status.INVALIDATED
                 oid = f"48SI:{event.ref}"
-                from domain.rules.deadlines import licence_return_due
-
                 obligation = Obligation(
-                    oid,
-                    ObligationKind.LICENCE_RETURN,
-                    event.delivered_on,
-                    licence_return_due(event.delivered_on, state.law),
+                    oid, ObligationKind.LICENCE_RETURN, event.delivered_on, event.due_on
                 )
                 if invalidation.returned_on is not None:
                     obligation.status = ObligationStatus.FULFILLED
@@ -339,8 +334,15 @@ def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> N
     state.gains += event.points
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
-        Restoration(position, event.rule, event.effective_on, event.points, [], event.effective_on,
-                    state.fold_order)
+        Restoration(
+            position,
+            event.rule,
+            event.effective_on,
+            event.points,
+            [],
+            event.effective_on,
+            state.fold_order,
+        )
     )
 
 
@@ -355,8 +357,15 @@ def _probation_ended(event: ev.ProbationEnded, state: LicenceState, position: in
 def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> None:
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
-        Restoration(position, event.rule, event.effective_on, event.points,
-                    list(event.infraction_ids), event.window_start, state.fold_order)
+        Restoration(
+            position,
+            event.rule,
+            event.effective_on,
+            event.points,
+            list(event.infraction_ids),
+            event.window_start,
+            state.fold_order,
+        )
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 from desk import Desk
 
 from domain.errors import CommandRefused
+from domain.policy import Policy
 
 
 def probationary_with_48n() -> Desk:
@@ -167,3 +168,28 @@ def test_r7_2_returning_a_valid_licence_is_refused() -> None:
     desk.issue("2024-01-02", "2005-03-01", probationary=False)
     with pytest.raises(CommandRefused, match="not invalidated"):
         desk.give_back("2024-02-01")
+
+
+def test_r0_4_policy_jours_francs_can_be_counted_without_the_extra_day() -> None:
+    """R-0.4 POLICY: with the extra day (default) receipt + 11; without it receipt + 10."""
+    default = invalidated(delivered_on="2024-05-13", at="2024-05-14")
+    assert default.view()["obligations"][0]["due_on"] == "2024-05-24"
+    plain = Desk(policy=Policy(jours_francs_extra_day=False))
+    plain.issue("2024-01-02", "2005-03-01", probationary=False)
+    plain.infraction("2024-01-05", "2024-02-05", offence="alcohol_delit", iid="a")
+    plain.infraction("2024-01-06", "2024-02-06", offence="drugs", iid="b")
+    plain.deliver("2024-05-14", "48SI", "2024-05-13")
+    assert plain.view()["obligations"][0]["due_on"] == "2024-05-23"
+
+
+def test_r6_1_policy_the_grace_period_is_a_setting() -> None:
+    """R-6.1 POLICY: the mandatory stage stays open `mandatory_stage_grace_days` after its due date."""
+    desk = Desk(policy=Policy(mandatory_stage_grace_days=30))
+    desk.issue("2022-01-10", "2022-01-10")
+    desk.record("2022-03-10", "i1", "red_light", "2022-03-01")
+    desk.establish("2022-04-04", "i1", "2022-04-01")
+    desk.deliver("2022-04-08", "48N", "2022-04-07")
+    desk.tick("2022-09-05")
+    assert desk.view()["obligations"][0]["status"] == "open"
+    desk.tick("2022-09-06")
+    assert desk.view()["flags"][0]["raised_on"] == "2022-09-06"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from domain import events as ev
-from domain.calendar import add_days, jours_francs_deadline, next_working_day
-from domain.glossary import FlagKind, ObligationKind, ObligationStatus, StageKind
+from domain.calendar import add_days, add_months, jours_francs_deadline, next_working_day
+from domain.glossary import FlagKind, LetterType, ObligationKind, ObligationStatus, StageKind
 from domain.law import Law
 from domain.policy import Policy
 from domain.rules import Decide, Decision, Effect
@@ -21,6 +21,15 @@ def licence_return_due(notified_on: date, law: Law, policy: Policy | None = None
     if policy is not None and not policy.jours_francs_extra_day:
         return next_working_day(add_days(notified_on, days))
     return jours_francs_deadline(notified_on, days)
+
+
+def notification_deadline(letter: str, notified_on: date, law: Law, policy: Policy) -> date | None:
+    """The deadline a notification starts: 4 months for a 48N (R-5.6), 10 jours francs for a 48SI (R-6.2)."""
+    if letter == LetterType.L48N:
+        return add_months(notified_on, law.value("mandatory_stage_months", notified_on))
+    if letter == LetterType.L48SI:
+        return licence_return_due(notified_on, law, policy)
+    return None
 
 
 def breach_date(kind: str, due_on: date, policy: Policy) -> date:
