@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 SHARED := ../shared
 DEMO_DB := var/demo.sqlite
 TODAY := $(shell date +%F)
+CHROMIUM := /usr/bin/chromium
+DEMO_ENV := PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING
+DEMO_USER := operateur
+DEMO_PASSWORD := demo-operateur
 
 .PHONY: install run demo test lint typecheck unit scenarios bench clean
 
@@ -27,6 +31,10 @@ demo: install
 		PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING $(BIN)/permis licence show $$neph; done
 
 run: demo
+	@echo '$(DEMO_PASSWORD)' | $(DEMO_ENV) $(BIN)/permis users add $(DEMO_USER) --role operator || [ $$? -eq 1 ]
+	@echo "Back-office: http://127.0.0.1:8000/  login: $(DEMO_USER)  password: $(DEMO_PASSWORD)"
+	@echo "Holder consultation: http://127.0.0.1:8000/consultation  NEPH 075000000002  code $$($(DEMO_ENV) $(BIN)/permis licence code 075000000002 2>/dev/null)"
+	$(DEMO_ENV) $(BIN)/permis serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,7 +49,11 @@ unit: install
 scenarios: install
 	PERMIS_LOG_LEVEL=WARNING PERMIS_CMD=$(abspath $(BIN)/permis) $(SHARED)/tools/scenarios -j 2
 
-test: lint typecheck unit scenarios
+# The browser tests drive Debian's Chromium (never a downloaded build): installed when missing.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(CHROMIUM) lint typecheck unit scenarios
 
 bench: install
 	$(BIN)/python ops/bench/import_and_tick.py

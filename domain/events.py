@@ -26,15 +26,12 @@ GENESIS_HASH = "0" * 64
 
 
 def _canonical(value: Any) -> Any:
+    """Values JSON does not know, at any depth: dates as ISO text, UUIDs as hex."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, UUID):
         return value.hex
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not part of an event's content")
 
 
 class LicenceEvent(Aggregate.Event):
@@ -58,9 +55,9 @@ class LicenceEvent(Aggregate.Event):
 
     def digest(self) -> str:
         """SHA-256 of the event's content: the next event carries it (tamper evidence)."""
-        content = {"topic": self.TOPIC, **_canonical(dict(self.__dict__))}
-        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(encoded).hexdigest()
+        content = {"topic": self.TOPIC, **self.__dict__}
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
+        return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 class LicenceIssued(Aggregate.Created, LicenceEvent):

@@ -32,7 +32,7 @@ from domain.rules.stages import (
     refusal_reason,
 )
 from domain.rules.withdrawal import choose_letter, points_after_cap, revocations
-from domain.state import LicenceState, fold
+from domain.state import LicenceState, fold, restated
 
 NEPH_NAMESPACE = UUID("6f1c8a52-2f55-4d43-9a8e-2b1d0c5e7a10")
 FAR_FUTURE = date(9000, 1, 1)
@@ -54,6 +54,7 @@ def _fingerprint(policy: Policy) -> str:
     return policy.fingerprint()
 
 
+@lru_cache(maxsize=65_536)
 def licence_id(neph: str) -> UUID:
     """The aggregate id derived from the NEPH: no lookup table, the same across re-issues."""
     return uuid5(NEPH_NAMESPACE, neph)
@@ -91,10 +92,12 @@ class Licence(Aggregate):
     def _cache(self) -> dict[Any, Any]:
         """What was folded from the history as it is now (emptied when an event is added)."""
         history = self.history
-        cache = getattr(self, "_folds", None)
+        try:
+            cache = self._folds
+        except AttributeError:
+            cache = None
         if cache is None or cache[0] is not history or cache[1] != len(history):
-            cache = (history, len(history), {})
-            self._folds = cache
+            cache = self._folds = (history, len(history), {})
         return cache[2]
 
     def state(self, law: Law, as_of: date, known_at: date | None = None) -> LicenceState:
@@ -103,9 +106,21 @@ class Licence(Aggregate):
         key = ("state", id(law), as_of, known_at)
         hit = cache.get(key)
         if hit is None or hit[0] is not law:
-            hit = cache[key] = (law, fold(self.neph, self.history, law, as_of, known_at))
-        state: LicenceState = hit[1]
-        return state
+            state = None
+            if known_at is None and as_of != FAR_FUTURE and as_of >= self._last_effective(cache):
+                state = restated(self.state(law, FAR_FUTURE), as_of)  # the same events apply
+            if state is None:
+                state = fold(self.neph, self.history, law, as_of, known_at)
+            hit = cache[key] = (law, state)
+        found: LicenceState = hit[1]
+        return found
+
+    def _last_effective(self, cache: dict[Any, Any]) -> date:
+        """The latest legal date of the events: a fold on a later date applies them all."""
+        last: date | None = cache.get("last_effective")
+        if last is None:
+            last = cache["last_effective"] = max(e.effective_on for e in self.history)
+        return last
 
     def _pending(self, law: Law, policy: Policy) -> list[Effect]:
         """The time-driven effects still to come (`pending_effects`), once per history."""

@@ -9,7 +9,7 @@ reproduced.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import singledispatch
 
@@ -409,6 +409,20 @@ def ordered(history: Sequence[ev.LicenceEvent]) -> list[tuple[int, ev.LicenceEve
     """The events with their positions, in legal order: date, then phase, then recording order."""
     indexed = list(enumerate(history))
     return sorted(indexed, key=lambda pair: (pair[1].effective_on, pair[1].PHASE, pair[0]))
+
+
+def restated(state: LicenceState, as_of: date) -> LicenceState | None:
+    """`state` on the legal date `as_of` when folding again would apply the same events (R-9.1).
+
+    A fold depends on its date only through the events it stops before and the capital that caps
+    the balance (R-1.1, `ceiling`): when the caller knows that no event takes effect after `as_of`
+    and the capital is the same, the fold on `as_of` is `state` with its date changed (what it holds
+    is shared, never changed). None when it must be folded.
+    """
+    law = state.law
+    if law.value_or_none("capital_max", as_of) != law.value_or_none("capital_max", state.as_of):
+        return None
+    return replace(state, as_of=as_of)
 
 
 def fold(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -60,6 +61,10 @@ class PermisRecorder:
         raise NotImplementedError
 
     def select_clock(self) -> date | None:
+        raise NotImplementedError
+
+    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of `originator_ids` that have events (one query for many licences)."""
         raise NotImplementedError
 
 
@@ -162,6 +167,20 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
             c.execute("SELECT clock FROM permis_clock WHERE id = 1")
             row = c.fetchone()
             return date.fromisoformat(row["clock"]) if row else None
+
+    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(originator_ids), 500):
+                chunk = [i.hex for i in originator_ids[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({marks})",
+                    chunk,
+                )
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
+        return found
 
 
 class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
@@ -271,3 +290,13 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             )
             row = curs.fetchone()
             return row["clock"] if row else None
+
+    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT DISTINCT originator_id FROM {} WHERE originator_id = ANY(%s)").format(
+                    self._table(self.events_table_name)
+                ),
+                (list(originator_ids),),
+            )
+            return {row["originator_id"] for row in curs.fetchall()}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,8 +13,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from domain.events import acting_user
 from infrastructure.logging import configure_logging
 from services.bootstrap import build
+from services.cli_projections import AuditFormat, after_write, audit_trail, write_audit
 from services.journal import parse_journal
 from services.licensing import Licensing, UnknownLicence, UsageError
 
@@ -49,6 +53,15 @@ def _service() -> Licensing:
 @app.callback()
 def _main() -> None:
     configure_logging()
+    # Every write records who made it (issue 6, R-9.1): the operator running the command.
+    acting_user.set(os.environ.get("PERMIS_ACTOR") or _login())
+
+
+def _login() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 @app.command("import")
@@ -84,6 +97,7 @@ def import_(
     for refusal in report.refusals:
         out.print(str(refusal), markup=False)
     out.print(f"applied: {report.applied}, skipped: {report.skipped}, refused: {report.refused}")
+    after_write(service)
     raise typer.Exit(1 if report.refusals else 0)
 
 
@@ -92,12 +106,14 @@ def tick(to: Annotated[str, typer.Option("--to", help="Apply effects due up to t
     """Apply every time-driven effect due on or before DATE, in date order (CONTRACT §2)."""
     day = _date(to, "--to")
     assert day is not None
+    service = _service()
     try:
-        effects = _service().tick(day)
+        effects = service.tick(day)
     except UsageError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(2) from None
     out.print(f"clock at {day}: {effects} time-driven event(s) recorded")
+    after_write(service)
 
 
 @licence_app.command("show")
@@ -145,15 +161,16 @@ def _summary(view: dict[str, Any]) -> None:
 def audit(
     neph: str,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    fmt: Annotated[AuditFormat | None, typer.Option("--format", help="json or csv, for auditors.")] = None,
 ) -> None:
     """Every event of the licence with its legal date, recording date, rule and reason."""
     try:
-        trail = _service().audit(neph)
+        trail = audit_trail(_service(), neph)
     except UnknownLicence as error:
         err.print(str(error))
         raise typer.Exit(1) from None
-    if as_json:
-        sys.stdout.write(json.dumps(trail, ensure_ascii=False, indent=1) + "\n")
+    if as_json or fmt is not None:
+        write_audit(trail, fmt or AuditFormat.JSON, sys.stdout)
         return
     for item in trail:
         out.print(
@@ -168,6 +185,12 @@ def audit(
 
 def _register_extensions() -> None:
     """Command groups of their own modules (reports, worker, projections, web): one line each."""
+    from services import cli_projections, cli_reports, cli_web, cli_worker
+
+    cli_reports.register(app)
+    cli_worker.register(app)
+    cli_web.register(app)
+    cli_projections.register(app)
 
 
 _register_extensions()

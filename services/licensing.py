@@ -105,9 +105,9 @@ class Licensing:
                 key = UUID(entry.licence_id)
                 if key in uow.licences:
                     continue  # already advanced from memory; the index row is stale until commit
-                licence = uow.get(entry.neph)
-                if licence is not None:
-                    effects += self._advance(uow, licence, to)
+                indexed = uow.get(entry.neph)
+                if indexed is not None:
+                    effects += self._advance(uow, indexed, to)
             if len(uow) >= self.batch_size:
                 uow.commit(clock=None)
 
@@ -149,6 +149,8 @@ class Licensing:
         clock = self.clock()
         uow = self._uow()
         for done, line in enumerate(lines, start=1):
+            if (done - 1) % self.batch_size == 0:  # which licences of the next lines are new
+                uow.expect(ahead.command.neph for ahead in lines[done - 1 : done + self.batch_size])
             command = line.command
             known = receipts.get(command.id)
             if known is not None:

@@ -3,10 +3,18 @@
 Saving a batch writes the new events of every changed licence, the command receipts, the licences'
 next due dates and the clock atomically (design hints 4 and 5): a crash loses the whole batch or
 nothing, and a re-run finds the receipts of what was saved.
+
+Between commits only this unit writes, so what it read stays true until it commits: the due-date
+index is read ahead in pages, and licences it saved are kept (up to `keep`) for the next batches
+rather than read back. Another writer in between would make the next save fail on the aggregate's
+version (optimistic concurrency), never overwrite its events.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import OrderedDict, deque
+from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
@@ -18,11 +26,14 @@ from domain.policy import Policy
 from infrastructure.recorders import DueEntry, Receipt
 from infrastructure.store import LicenceStore
 
+# Read the index this many rows at a time; rows after the date asked for wait for a later one.
+INDEX_PAGE = 1000
+
 
 class UnitOfWork:
     """Licences of one batch, their pending receipts and next due dates."""
 
-    def __init__(self, store: LicenceStore, law: Law, policy: Policy) -> None:
+    def __init__(self, store: LicenceStore, law: Law, policy: Policy, keep: int = 20_000) -> None:
         self.store = store
         self.law = law
         self.policy = policy
@@ -30,6 +41,14 @@ class UnitOfWork:
         self.due: dict[UUID, date | None] = {}
         self.changed: set[UUID] = set()
         self.receipts: list[Receipt] = []
+        self.keep = keep
+        self._saved: OrderedDict[UUID, Licence] = OrderedDict()
+        self._absent: set[UUID] = set()  # licences the store was found not to have
+        self._rank: dict[UUID, int] = {}  # order of first loading: effects apply in that order
+        self._heap: list[tuple[date, int, UUID]] = []  # (due, rank, key), stale entries skipped
+        self._index: deque[DueEntry] = deque()
+        self._index_after: tuple[date, str] | None = None
+        self._index_done = False
 
     def __len__(self) -> int:
         return len(self.licences)
@@ -38,31 +57,83 @@ class UnitOfWork:
         """The licence of `neph`, loaded once per batch (from its latest snapshot)."""
         key = licence_id(neph)
         if key not in self.licences:
-            try:
-                licence: Licence | None = self.store.repository.get(key)
-            except AggregateNotFoundError:
-                licence = None
-            self.licences[key] = licence
+            licence: Licence | None = self._saved.pop(key, None)
+            if licence is None and key not in self._absent:
+                try:
+                    licence = self.store.repository.get(key)
+                except AggregateNotFoundError:
+                    licence = None
+            self._load(key, licence)
             if licence is not None:
-                self.due[key] = licence.next_due(self.law, self.policy)
+                self._set_due(key, licence.next_due(self.law, self.policy))
         return self.licences[key]
 
+    def expect(self, nephs: Iterable[str]) -> None:
+        """Find out in one query which of these licences the store has yet to see (new ones)."""
+        keys = {licence_id(neph) for neph in nephs}
+        unknown = [k for k in keys if k not in self.licences and k not in self._saved]
+        if unknown:
+            self._absent.update(set(unknown) - self.store.permis.select_existing(unknown))
+
+    def _load(self, key: UUID, licence: Licence | None) -> None:
+        self.licences[key] = licence
+        self._rank.setdefault(key, len(self._rank))
+
     def add(self, licence: Licence) -> None:
-        self.licences[licence.id] = licence
+        self._load(licence.id, licence)
         self.touched(licence)
 
     def touched(self, licence: Licence) -> None:
         """The licence changed: save it with the batch, and index its next due date."""
         self.changed.add(licence.id)
-        self.due[licence.id] = licence.next_due(self.law, self.policy)
+        self._set_due(licence.id, licence.next_due(self.law, self.policy))
+
+    def reindexed(self, licence: Licence) -> None:
+        """Nothing changed but its index row may be stale: rewrite it with the batch."""
+        self.changed.add(licence.id)
+        self._set_due(licence.id, licence.next_due(self.law, self.policy))
+
+    def _set_due(self, key: UUID, due: date | None) -> None:
+        self.due[key] = due
+        if due is not None:
+            heapq.heappush(self._heap, (due, self._rank[key], key))
 
     def due_in_memory(self, up_to: date) -> list[Licence]:
-        """Licences of this batch with an effect due on or before `up_to`."""
-        return [
-            licence
-            for key, licence in self.licences.items()
-            if licence is not None and (due := self.due.get(key)) is not None and due <= up_to
-        ]
+        """Licences of this batch with an effect due on or before `up_to`, in loading order."""
+        found: dict[UUID, tuple[date, int]] = {}
+        while self._heap and self._heap[0][0] <= up_to:
+            due, rank, key = heapq.heappop(self._heap)
+            if self.due.get(key) == due and self.licences.get(key) is not None:
+                found[key] = (due, rank)
+        for key, (due, rank) in found.items():  # still due until the caller advances them
+            heapq.heappush(self._heap, (due, rank, key))
+        ordered = sorted(found, key=lambda key: found[key][1])
+        return [licence for key in ordered if (licence := self.licences[key]) is not None]
+
+    def due_in_index(self, up_to: date, limit: int) -> list[DueEntry]:
+        """Up to `limit` index rows due on or before `up_to`, in due order, each given once a batch.
+
+        Rows of licences loaded in this batch are stale until it commits (the caller skips them).
+        """
+        entries: list[DueEntry] = []
+        while len(entries) < limit:
+            if not self._index:
+                if self._index_done:
+                    break
+                page = self.store.permis.select_due(date.max, INDEX_PAGE, after=self._index_after)
+                self._index.extend(page)
+                self._index_done = len(page) < INDEX_PAGE
+                if page:
+                    last = page[-1]
+                    assert last.due_on is not None
+                    self._index_after = (last.due_on, last.licence_id)
+                continue
+            head = self._index[0]
+            assert head.due_on is not None
+            if head.due_on > up_to:
+                break
+            entries.append(self._index.popleft())
+        return entries
 
     def commit(self, clock: date | None) -> None:
         """Save the batch atomically: events, receipts, due dates, clock."""
@@ -70,7 +141,19 @@ class UnitOfWork:
         due = [DueEntry(lic.id.hex, lic.neph, self.due.get(lic.id)) for lic in changed]
         if changed or self.receipts or clock is not None:
             self.store.save(*changed, receipts=self.receipts, due=due, clock=clock)
+        for key, licence in self.licences.items():
+            if licence is not None:
+                self._saved[key] = licence
+                self._saved.move_to_end(key)
+                self._absent.discard(key)
+        while len(self._saved) > self.keep:
+            self._saved.popitem(last=False)
         self.licences.clear()
         self.due.clear()
         self.changed.clear()
         self.receipts = []
+        self._rank.clear()
+        self._heap.clear()
+        self._index.clear()
+        self._index_after = None
+        self._index_done = False

@@ -1,0 +1,285 @@
+"""Back-office users, the holders' consultation codes and the consultation lock (R-8).
+
+Users and consultation attempts are SQLAlchemy Core tables in the same database as the event store
+(an engine on the URL of the settings, `projections.database.engine_for`). Passwords are hashed with argon2; the consultation code is a keyed hash
+(HMAC-SHA256) of the NEPH, so nothing secret about a holder is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+SECRET_ENV = "PERMIS_SECRET_KEY"
+SECRET_FILE = "secret.key"
+
+metadata = MetaData()
+
+users_table = Table(
+    "permis_users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Every attempt is logged (R-8.3): the NEPH, when, and what came of it.
+attempts_table = Table(
+    "permis_consultation_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("neph", String(12), nullable=False, index=True),
+    Column("attempted_at", DateTime, nullable=False),
+    Column("outcome", String(8), nullable=False),
+)
+
+# The running count of wrong codes since the last good one or the last lock, per NEPH.
+locks_table = Table(
+    "permis_consultation_locks",
+    metadata,
+    Column("neph", String(12), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime, nullable=True),
+)
+
+
+class Role(StrEnum):
+    """Operators record; auditors read everything and write nothing."""
+
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+class UserError(ValueError):
+    """A user that cannot be created as asked, with the reason."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+
+
+def utcnow() -> datetime:
+    """Naive UTC: both backends store it alike."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+class UserStore:
+    """Back-office users with argon2-hashed passwords."""
+
+    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+        self.engine = engine
+        self.hasher = hasher or PasswordHasher()
+        metadata.create_all(engine, tables=[users_table])
+        # Verifying against a dummy hash when the name is unknown keeps timings alike.
+        self._dummy = self.hasher.hash(secrets.token_hex(8))
+
+    def add(self, name: str, role: str, password: str) -> User:
+        """Create a user; the name is unique, the password at least 8 characters."""
+        if not name or len(name) > 64 or set(name.lower()) - _NAME_CHARS:
+            raise UserError(f"name {name!r}: 1 to 64 letters, digits, '.', '_' or '-'")
+        try:
+            checked = Role(role)
+        except ValueError:
+            raise UserError(f"role {role!r}: expected operator or auditor") from None
+        if len(password) < 8:
+            raise UserError("password: at least 8 characters")
+        row = {
+            "name": name,
+            "role": str(checked),
+            "password_hash": self.hasher.hash(password),
+            "created_at": utcnow(),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(users_table).values(**row))
+        except IntegrityError:
+            raise UserError(f"user {name!r} already exists") from None
+        return User(name, checked)
+
+    def get(self, name: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(users_table.c.name, users_table.c.role).where(users_table.c.name == name)
+            ).first()
+        return User(row.name, Role(row.role)) if row else None
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user when the password matches, else None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+        if row is None:
+            self._verify(self._dummy, password)
+            return None
+        if not self._verify(row.password_hash, password):
+            return None
+        if self.hasher.check_needs_rehash(row.password_hash):
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(users_table)
+                    .where(users_table.c.name == name)
+                    .values(password_hash=self.hasher.hash(password))
+                )
+        return User(row.name, Role(row.role))
+
+    def _verify(self, hashed: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+# --- consultation codes (R-8.1, R-3.4) -------------------------------------------------------
+
+
+def load_secret_key(environ: Mapping[str, str] | None = None, var_dir: Path | None = None) -> bytes:
+    """PERMIS_SECRET_KEY, else a random key written once to var/secret.key (mode 600)."""
+    env = os.environ if environ is None else environ
+    if env.get(SECRET_ENV):
+        return env[SECRET_ENV].encode()
+    path = (var_dir or Path("var")) / SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if not key:  # another process created it a moment ago and is writing it
+        raise RuntimeError(f"{path} is empty: remove it or set {SECRET_ENV}")
+    return key.encode()
+
+
+def derived_key(key: bytes, purpose: str) -> bytes:
+    """A key for one purpose, so a token key never equals the consultation key."""
+    return hmac.new(key, purpose.encode(), hashlib.sha256).digest()
+
+
+class ConsultationCodes:
+    """The holder's confidential code: HMAC-SHA256 of the NEPH, 10 base-32 characters (R-8.1)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = derived_key(key, "consultation-code")
+
+    def code(self, neph: str) -> str:
+        digest = hmac.new(self._key, neph.encode(), hashlib.sha256).digest()
+        text = base64.b32encode(digest).decode()[:10]
+        return f"{text[:5]}-{text[5:]}"
+
+    def matches(self, neph: str, code: str) -> bool:
+        """Case, spaces and dashes do not matter; the comparison takes constant time."""
+        given = "".join(code.split()).replace("-", "").upper()
+        return hmac.compare_digest(given.encode(), self.code(neph).replace("-", "").encode())
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    locked_until: datetime | None = None  # naive UTC, set when locked
+    remaining: int | None = None  # wrong codes left before the lock
+
+
+class ConsultationGuard:
+    """Locks a NEPH's consultation for `lock_minutes` after `max_attempts` wrong codes (R-8.3)."""
+
+    def __init__(self, engine: Engine, max_attempts: int, lock_minutes: int) -> None:
+        self.engine = engine
+        self.max_attempts = max_attempts
+        self.lock = timedelta(minutes=lock_minutes)
+        metadata.create_all(engine, tables=[attempts_table, locks_table])
+
+    def attempt(self, neph: str, correct: bool, now: datetime) -> Attempt:
+        """Record one attempt and say whether it may proceed (R-8.3: every attempt is logged)."""
+        for _ in range(3):  # two first attempts at once race on the insert: retry
+            try:
+                return self._attempt(neph, correct, now)
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"consultation lock of {neph}: could not be updated")
+
+    def _attempt(self, neph: str, correct: bool, now: datetime) -> Attempt:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(locks_table).where(locks_table.c.neph == neph).with_for_update()
+            ).first()
+            if row is not None and row.locked_until is not None and row.locked_until > now:
+                result = Attempt(Outcome.LOCKED, locked_until=row.locked_until)
+            else:
+                result = self._decide(row.failures if row is not None else 0, correct, now)
+                values = {
+                    "failures": 0 if result.outcome == Outcome.OK else self._failures(result),
+                    "locked_until": result.locked_until,
+                }
+                if row is None:
+                    conn.execute(insert(locks_table).values(neph=neph, **values))
+                else:
+                    conn.execute(
+                        update(locks_table).where(locks_table.c.neph == neph).values(**values)
+                    )
+            conn.execute(
+                insert(attempts_table).values(
+                    neph=neph, attempted_at=now, outcome=str(result.outcome)
+                )
+            )
+        return result
+
+    def _decide(self, failures: int, correct: bool, now: datetime) -> Attempt:
+        if correct:
+            return Attempt(Outcome.OK)
+        failures += 1
+        if failures >= self.max_attempts:
+            return Attempt(Outcome.WRONG, locked_until=now + self.lock, remaining=0)
+        return Attempt(Outcome.WRONG, remaining=self.max_attempts - failures)
+
+    def _failures(self, result: Attempt) -> int:
+        """Wrong codes counted so far; a lock starts the count again."""
+        if result.locked_until is not None or result.remaining is None:
+            return 0
+        return self.max_attempts - result.remaining
+
+    def attempts(self, neph: str) -> list[tuple[datetime, str]]:
+        """The logged attempts for a NEPH, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(attempts_table.c.attempted_at, attempts_table.c.outcome)
+                .where(attempts_table.c.neph == neph)
+                .order_by(attempts_table.c.id)
+            ).all()
+        return [(r.attempted_at, r.outcome) for r in rows]

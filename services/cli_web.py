@@ -1,0 +1,89 @@
+"""`permis serve`, `permis users add`, `permis licence code` (CONTRACT §6)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import structlog
+import typer
+
+from infrastructure.settings import load_settings
+from infrastructure.users import ConsultationCodes, UserError, UserStore, load_secret_key
+
+log = structlog.get_logger("permis")
+users_app = typer.Typer(help="Back-office users.", no_args_is_help=True)
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _store() -> UserStore:
+    from projections.database import engine_for
+
+    try:
+        return UserStore(engine_for(load_settings().database_url))
+    except ValueError as error:
+        _err(f"configuration: {error}")
+        raise typer.Exit(2) from None
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The login.")],
+    role: Annotated[str, typer.Option("--role", help="operator or auditor")],
+) -> None:
+    """Create a back-office user; the password is read from standard input (first line)."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = _store().add(name, role, password)
+    except UserError as error:
+        _err(f"users add: {error}")
+        raise typer.Exit(1 if "already exists" in str(error) else 2) from None
+    log.info("users.added", user=user.name, role=str(user.role))
+    typer.echo(f"user {user.name} ({user.role}) created")
+
+
+def licence_code(
+    neph: Annotated[str, typer.Argument(help="The licence's NEPH (12 digits).")],
+) -> None:
+    """Print the holder's confidential consultation code (an operator action, logged; R-8.1)."""
+    if len(neph) != 12 or not neph.isdigit():
+        _err(f"licence code: {neph!r} is not a NEPH (12 digits)")
+        raise typer.Exit(2)
+    from services.bootstrap import build
+    from services.licensing import UnknownLicence
+
+    try:
+        build().licence(neph)
+    except UnknownLicence as error:
+        _err(str(error))
+        raise typer.Exit(1) from None
+    log.warning("consultation.code_shown", neph=neph, via="cli")
+    typer.echo(ConsultationCodes(load_secret_key()).code(neph))
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """The web back-office and the HTTP API (its OpenAPI document at /openapi.json)."""
+    import uvicorn
+
+    from services.web.app import create_app
+
+    app = create_app()
+    typer.echo(
+        f"permis: back-office on http://{host}:{port}/ (API: http://{host}:{port}/openapi.json)"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the web commands to the `permis` application."""
+    from services.cli import licence_app
+
+    app.add_typer(users_app, name="users")
+    app.command("serve")(serve)
+    licence_app.command("code")(licence_code)
