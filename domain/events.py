@@ -34,6 +34,10 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not part of an event's content")
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=False, default=_canonical) builds on every call.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_canonical)
+
+
 class LicenceEvent(Aggregate.Event):
     """Base of every licence event."""
 
@@ -56,8 +60,7 @@ class LicenceEvent(Aggregate.Event):
     def digest(self) -> str:
         """SHA-256 of the event's content: the next event carries it (tamper evidence)."""
         content = {"topic": self.TOPIC, **self.__dict__}
-        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
-        return hashlib.sha256(encoded.encode()).hexdigest()
+        return hashlib.sha256(_DIGEST_JSON.encode(content).encode()).hexdigest()
 
 
 class LicenceIssued(Aggregate.Created, LicenceEvent):

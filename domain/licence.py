@@ -32,7 +32,7 @@ from domain.rules.stages import (
     refusal_reason,
 )
 from domain.rules.withdrawal import choose_letter, points_after_cap, revocations
-from domain.state import LicenceState, fold, restated
+from domain.state import LicenceState, extended, fold, restated
 
 NEPH_NAMESPACE = UUID("6f1c8a52-2f55-4d43-9a8e-2b1d0c5e7a10")
 FAR_FUTURE = date(9000, 1, 1)
@@ -97,23 +97,45 @@ class Licence(Aggregate):
         except AttributeError:
             cache = None
         if cache is None or cache[0] is not history or cache[1] != len(history):
-            cache = self._folds = (history, len(history), {})
+            fresh: dict[Any, Any] = {}
+            if cache is not None and cache[0] is history and cache[1] < len(history):
+                # The latest state before the new events, to extend rather than fold again.
+                fresh["before"] = (cache[1], cache[2].get(("state", FAR_FUTURE)))
+            cache = self._folds = (history, len(history), fresh)
         return cache[2]
 
     def state(self, law: Law, as_of: date, known_at: date | None = None) -> LicenceState:
         """The state on the legal date `as_of`, as known at `known_at` (R-9.1)."""
         cache = self._cache()
+        if as_of == FAR_FUTURE and known_at is None:
+            return self._latest(law, cache)
         key = ("state", id(law), as_of, known_at)
         hit = cache.get(key)
         if hit is None or hit[0] is not law:
             state = None
-            if known_at is None and as_of != FAR_FUTURE and as_of >= self._last_effective(cache):
-                state = restated(self.state(law, FAR_FUTURE), as_of)  # the same events apply
+            if known_at is None and as_of >= self._last_effective(cache):
+                state = restated(self._latest(law, cache), as_of)  # the same events apply
             if state is None:
                 state = fold(self.neph, self.history, law, as_of, known_at)
             hit = cache[key] = (law, state)
         found: LicenceState = hit[1]
         return found
+
+    def _latest(self, law: Law, cache: dict[Any, Any]) -> LicenceState:
+        """Everything known, with every event applied: extended from the state before the last
+        events when they come last in legal order, else folded."""
+        key = ("state", FAR_FUTURE)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not law:
+            state = None
+            start, before = cache.get("before", (0, None))
+            if before is not None and before[0] is law:
+                state = extended(before[1], self.history, start)
+            if state is None:
+                state = fold(self.neph, self.history, law, FAR_FUTURE)
+            hit = cache[key] = (law, state)
+        latest: LicenceState = hit[1]
+        return latest
 
     def _last_effective(self, cache: dict[Any, Any]) -> date:
         """The latest legal date of the events: a fold on a later date applies them all."""

@@ -9,7 +9,8 @@ reproduced.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import date
 from functools import singledispatch
 
@@ -422,7 +423,47 @@ def restated(state: LicenceState, as_of: date) -> LicenceState | None:
     law = state.law
     if law.value_or_none("capital_max", as_of) != law.value_or_none("capital_max", state.as_of):
         return None
-    return replace(state, as_of=as_of)
+    moved = copy(state)  # a shallow copy: what `replace` gives, without running __init__ again
+    moved.as_of = as_of
+    return moved
+
+
+def extended(
+    state: LicenceState, history: Sequence[ev.LicenceEvent], start: int
+) -> LicenceState | None:
+    """The fold of `history`, from `state`: the fold of `history[:start]` with everything known.
+
+    Events are only appended; when those from `start` on come last in legal order and take effect
+    by `state.as_of`, folding again would apply the same events to the same state, then these
+    (R-9.1). `state` itself is left as it is. None when it must be folded.
+    """
+    last = max(((e.effective_on, e.PHASE) for e in history[:start]), default=None)
+    for event in history[start:]:
+        key = (event.effective_on, event.PHASE)
+        if (last is not None and key < last) or event.effective_on > state.as_of:
+            return None
+        last = key
+    new = _detached(state)
+    for position in range(start, len(history)):
+        _take(new, history[position], position)
+    return new
+
+
+def _detached(state: LicenceState) -> LicenceState:
+    """A copy whose records can change without changing `state`'s (they hold scalars only)."""
+    new = copy(state)
+    for name, value in vars(state).items():
+        if isinstance(value, dict):
+            setattr(new, name, {key: copy(record) for key, record in value.items()})
+        elif isinstance(value, list):
+            setattr(new, name, [copy(record) for record in value])
+    return new
+
+
+def _take(state: LicenceState, event: ev.LicenceEvent, position: int) -> None:
+    state.last_recorded_on = max(state.last_recorded_on, event.recorded_on)
+    _apply(event, state, position)
+    state.fold_order += 1
 
 
 def fold(
@@ -440,7 +481,5 @@ def fold(
             continue
         if event.effective_on > as_of:
             break
-        state.last_recorded_on = max(state.last_recorded_on, event.recorded_on)
-        _apply(event, state, position)
-        state.fold_order += 1
+        _take(state, event, position)
     return state

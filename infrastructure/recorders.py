@@ -89,7 +89,8 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
             "reason TEXT NOT NULL, neph TEXT NOT NULL, recorded_on TEXT NOT NULL, line TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS permis_due (licence_id TEXT PRIMARY KEY, "
             "neph TEXT NOT NULL UNIQUE, due_on TEXT)",
-            "CREATE INDEX IF NOT EXISTS permis_due_on ON permis_due (due_on)",
+            # select_due's keyset order: a page walks the index, however many share a due date
+            "CREATE INDEX IF NOT EXISTS permis_due_order ON permis_due (due_on, licence_id)",
             "CREATE TABLE IF NOT EXISTS permis_clock (id INTEGER PRIMARY KEY CHECK (id = 1), "
             "clock TEXT NOT NULL)",
         ]
@@ -198,7 +199,9 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
                 "line text NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS {schema}.permis_due (licence_id text PRIMARY KEY, "
                 "neph text NOT NULL UNIQUE, due_on date)",
-                "CREATE INDEX IF NOT EXISTS permis_due_on ON {schema}.permis_due (due_on)",
+                # select_due's keyset order: a page walks the index, however many share a date
+                "CREATE INDEX IF NOT EXISTS permis_due_order ON {schema}.permis_due "
+                "(due_on, licence_id)",
                 "CREATE TABLE IF NOT EXISTS {schema}.permis_clock (id int PRIMARY KEY "
                 "CHECK (id = 1), clock date NOT NULL)",
             )

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -100,8 +101,11 @@ class UserStore:
         self.engine = engine
         self.hasher = hasher or PasswordHasher()
         metadata.create_all(engine, tables=[users_table])
-        # Verifying against a dummy hash when the name is unknown keeps timings alike.
-        self._dummy = self.hasher.hash(secrets.token_hex(8))
+
+    @cached_property
+    def _dummy(self) -> str:
+        """Verifying against a dummy hash when the name is unknown keeps timings alike."""
+        return self.hasher.hash(secrets.token_hex(8))
 
     def add(self, name: str, role: str, password: str) -> User:
         """Create a user; the name is unique, the password at least 8 characters."""

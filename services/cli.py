@@ -83,8 +83,8 @@ def import_(
             raise typer.Exit(2) from None
     lines, errors = parse_journal(text)
     if errors:
-        for error in errors:
-            err.print(str(error), markup=False)
+        for malformed in errors:
+            err.print(str(malformed), markup=False)
         err.print(f"{len(errors)} malformed line(s): nothing applied")
         raise typer.Exit(2)
     service = _service()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -35,7 +36,10 @@ def users_add(
     role: Annotated[str, typer.Option("--role", help="operator or auditor")],
 ) -> None:
     """Create a back-office user; the password is read from standard input (first line)."""
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = _store().add(name, role, password)
     except UserError as error:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from infrastructure.users import ConsultationCodes, ConsultationGuard, UserStore
@@ -31,6 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "ops" / "demo" / "journal.jsonl"
 DEMO_CLOCK = date(2026, 3, 1)
 SECRET = b"web-tests-secret"
+# argon2 at its cheapest: the tests log in hundreds of times (`permis users add` keeps the default).
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 OPERATOR = ("olga", "operator-password")
 AUDITOR = ("audrey", "auditor-password")
 DEMO_NEPHS = sorted({json.loads(x)["neph"] for x in DEMO.read_text().splitlines() if x.strip()})
@@ -95,7 +98,7 @@ def backoffice(service: Licensing, store_url: str) -> Backoffice:
     context = WebContext(
         service=service,
         engine=engine,
-        users=UserStore(engine),
+        users=UserStore(engine, FAST_HASHER),
         codes=ConsultationCodes(SECRET),
         guard=ConsultationGuard(
             engine, policy.consultation_max_attempts, policy.consultation_lock_minutes
