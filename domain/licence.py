@@ -295,7 +295,9 @@ class Licence(Aggregate):
             infraction = state.infractions[infraction_id]
         letter = choose_letter(state, infraction, points, ctx.policy, on)
         after = max(0, state.balance - points)
-        capped = "" if points == infraction.catalogue_points else f" ({points} under the cap of R-2.4)"
+        capped = (
+            "" if points == infraction.catalogue_points else f" ({points} under the cap of R-2.4)"
+        )
         self._record(
             ctx,
             Decision(
@@ -306,7 +308,9 @@ class Licence(Aggregate):
                 f"{infraction.offence_class}) established on {established_on} by {basis}; "
                 f"{infraction.catalogue_points} point(s){capped} withdrawn on the decision of {on}: "
                 f"balance {state.balance} → {after}; "
-                + (f"letter {letter} (R-3.1)" if letter else "no letter, nothing withdrawn (R-3.1)"),
+                + (
+                    f"letter {letter} (R-3.1)" if letter else "no letter, nothing withdrawn (R-3.1)"
+                ),
                 {
                     "infraction_id": infraction_id,
                     "established_on": established_on,
@@ -327,7 +331,8 @@ class Licence(Aggregate):
         target = waiting[-1]
         if delivered_on < target.sent_on:
             raise CommandRefused(
-                f"delivered on {delivered_on}, before the letter was sent ({target.sent_on})", "R-3.3"
+                f"delivered on {delivered_on}, before the letter was sent ({target.sent_on})",
+                "R-3.3",
             )
         self._not_after(ctx, delivered_on, "letter delivered")
         due_on = notification_deadline(letter, delivered_on, ctx.law, ctx.policy)
@@ -340,11 +345,18 @@ class Licence(Aggregate):
                 "R-3.3",
                 f"CE 17/04/2025 n° 492072: letter {letter} of {target.sent_on} notified on "
                 f"{delivered_on}{starts}",
-                {"letter": letter, "ref": target.ref, "delivered_on": delivered_on, "due_on": due_on},
+                {
+                    "letter": letter,
+                    "ref": target.ref,
+                    "delivered_on": delivered_on,
+                    "due_on": due_on,
+                },
             ),
         )
         if letter == "48SI":
-            credited = [s for s in state.stages.values() if s.credited and s.last_day >= delivered_on]
+            credited = [
+                s for s in state.stages.values() if s.credited and s.last_day >= delivered_on
+            ]
             for stage in credited:
                 self._record(
                     ctx,
@@ -398,7 +410,8 @@ class Licence(Aggregate):
             raise CommandRefused(f"stage {stage_id} is not recorded", "R-5.2")
         if stage.attestation_on is not None:
             raise CommandRefused(
-                f"the attestation of stage {stage_id} was received on {stage.attestation_on}", "R-5.3"
+                f"the attestation of stage {stage_id} was received on {stage.attestation_on}",
+                "R-5.3",
             )
         if received_on < stage.last_day:
             raise CommandRefused(
@@ -528,7 +541,9 @@ class Licence(Aggregate):
     @staticmethod
     def _not_after(ctx: Context, day: date, what: str) -> None:
         if day > ctx.recorded_on:
-            raise CommandRefused(f"{what} on {day}, after the day it is recorded ({ctx.recorded_on})")
+            raise CommandRefused(
+                f"{what} on {day}, after the day it is recorded ({ctx.recorded_on})"
+            )
 
     def _record(self, ctx: Context, decision: Decision) -> None:
         fields = dict(decision.fields)

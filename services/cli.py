@@ -102,7 +102,9 @@ def import_(
 
 
 @app.command()
-def tick(to: Annotated[str, typer.Option("--to", help="Apply effects due up to this date.")]) -> None:
+def tick(
+    to: Annotated[str, typer.Option("--to", help="Apply effects due up to this date.")],
+) -> None:
     """Apply every time-driven effect due on or before DATE, in date order (CONTRACT §2)."""
     day = _date(to, "--to")
     assert day is not None
@@ -119,8 +121,12 @@ def tick(to: Annotated[str, typer.Option("--to", help="Apply effects due up to t
 @licence_app.command("show")
 def show(
     neph: str,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Legal date (default: the clock).")] = None,
-    known_at: Annotated[str | None, typer.Option("--known-at", help="Only what was recorded by then.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Legal date (default: the clock).")
+    ] = None,
+    known_at: Annotated[
+        str | None, typer.Option("--known-at", help="Only what was recorded by then.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The JSON view of CONTRACT §4.")] = False,
 ) -> None:
     """The licence view on a legal date, as known at a recording date."""
@@ -147,12 +153,16 @@ def _summary(view: dict[str, Any]) -> None:
         delivered = letter["delivered_on"] or "not yet delivered"
         out.print(f"  letter {letter['type']} sent {letter['sent_on']}, delivered {delivered}")
     for obligation in view["obligations"]:
-        out.print(f"  obligation {obligation['kind']} due {obligation['due_on']}: {obligation['status']}")
+        out.print(
+            f"  obligation {obligation['kind']} due {obligation['due_on']}: {obligation['status']}"
+        )
     for flag in view["flags"]:
         out.print(f"  [red]flag {flag['kind']} raised {flag['raised_on']}[/red]")
     for stage in view["stages"]:
         why = f" ({stage['refusal']})" if stage["refusal"] else ""
-        out.print(f"  stage {stage['stage_id']} ({stage['kind']}, {stage['last_day']}): +{stage['points_credited']}{why}")
+        out.print(
+            f"  stage {stage['stage_id']} ({stage['kind']}, {stage['last_day']}): +{stage['points_credited']}{why}"
+        )
     if view["new_licence_possible_on"]:
         out.print(f"  new licence possible from {view['new_licence_possible_on']}")
 
@@ -161,7 +171,9 @@ def _summary(view: dict[str, Any]) -> None:
 def audit(
     neph: str,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
-    fmt: Annotated[AuditFormat | None, typer.Option("--format", help="json or csv, for auditors.")] = None,
+    fmt: Annotated[
+        AuditFormat | None, typer.Option("--format", help="json or csv, for auditors.")
+    ] = None,
 ) -> None:
     """Every event of the licence with its legal date, recording date, rule and reason."""
     try:
@@ -180,7 +192,11 @@ def audit(
         )
         out.print(f"     {item['reason']}", markup=False)
         if item["command_id"]:
-            out.print(f"     command {item['command_id']}" + (f" by {item['actor']}" if item["actor"] else ""), markup=False)
+            out.print(
+                f"     command {item['command_id']}"
+                + (f" by {item['actor']}" if item["actor"] else ""),
+                markup=False,
+            )
 
 
 def _register_extensions() -> None:

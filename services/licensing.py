@@ -63,7 +63,9 @@ Progress = Callable[[int], None]
 class Licensing:
     """What operators and batch jobs do with the store (CONTRACT §2, §3)."""
 
-    def __init__(self, store: LicenceStore, law: Law, policy: Policy, batch_size: int = 500) -> None:
+    def __init__(
+        self, store: LicenceStore, law: Law, policy: Policy, batch_size: int = 500
+    ) -> None:
         self.store = store
         self.law = law
         self.policy = policy
@@ -134,7 +136,9 @@ class Licensing:
             seen.add(command.id)
             if clock is not None and command.at < clock:
                 errors.append(
-                    LineError(line.number, f"at: {command.at} is earlier than the store's clock ({clock})")
+                    LineError(
+                        line.number, f"at: {command.at} is earlier than the store's clock ({clock})"
+                    )
                 )
         return receipts, errors
 
@@ -193,8 +197,15 @@ class Licensing:
                 self._advance(uow, licence, command.at)  # effects due today come first (R-0.5)
             created = handlers.handle(command, licence, ctx)
         except CommandRefused as refusal:
-            log.info("command.refused", id=command.id, line=line.number, type=command.type,
-                     neph=command.neph, reason=refusal.reason, rule=refusal.rule)
+            log.info(
+                "command.refused",
+                id=command.id,
+                line=line.number,
+                type=command.type,
+                neph=command.neph,
+                reason=refusal.reason,
+                rule=refusal.rule,
+            )
             return Receipt(
                 command.id, line.digest, "refused", str(refusal), command.neph, command.at, line.raw
             )
@@ -207,8 +218,9 @@ class Licensing:
             uow.add(created)
         else:
             uow.touched(changed)
-        log.info("command.applied", id=command.id, line=line.number, type=command.type,
-                 neph=command.neph)
+        log.info(
+            "command.applied", id=command.id, line=line.number, type=command.type, neph=command.neph
+        )
         return Receipt(command.id, line.digest, "applied", "", command.neph, command.at, line.raw)
 
     # --- queries -------------------------------------------------------------------------------
@@ -219,7 +231,9 @@ class Licensing:
             raise UnknownLicence(neph)
         return licence
 
-    def view(self, neph: str, as_of: date | None = None, known_at: date | None = None) -> dict[str, Any]:
+    def view(
+        self, neph: str, as_of: date | None = None, known_at: date | None = None
+    ) -> dict[str, Any]:
         """The licence view on `as_of` (default: the clock), as known at `known_at` (CONTRACT §4)."""
         clock = self.clock()
         if as_of is not None and clock is not None and as_of > clock:
@@ -265,8 +279,18 @@ class Licensing:
 
 _COMMON = frozenset(
     {
-        "originator_id", "originator_version", "timestamp", "originator_topic", "effective_on",
-        "recorded_on", "rule", "reason", "command_id", "actor", "policy", "previous_hash",
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+        "effective_on",
+        "recorded_on",
+        "rule",
+        "reason",
+        "command_id",
+        "actor",
+        "policy",
+        "previous_hash",
     }
 )
 
