@@ -77,3 +77,18 @@ def _flag(state: LicenceState, kind: str, raised_on: date) -> dict[str, Any]:
             "non_compliance_suspension_max_years", raised_on
         )
     return flag
+
+
+FULL_RECORD_KEYS = ("balance", "ceiling", "infractions", "letters", "stages")
+
+
+def restricted_record(view: dict[str, Any]) -> dict[str, Any]:
+    """The relevé restreint: existence and validity, never the points (R-8.2, L225-5, L223-7)."""
+    return {
+        "neph": view["neph"],
+        "as_of": view["as_of"],
+        "status": view["status"],
+        "valid": view["status"] == Status.VALID,
+        "issued_on": view["issued_on"],
+        "probationary": view["probationary"],
+    }
