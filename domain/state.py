@@ -9,14 +9,16 @@ reproduced.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from functools import singledispatch
+from typing import TypeVar
 
 from domain import events as ev
 from domain.glossary import FlagKind, LetterType, ObligationKind, ObligationStatus, Status
 from domain.law import Law
+
+_Record = TypeVar("_Record")
 
 
 @dataclass
@@ -423,7 +425,7 @@ def restated(state: LicenceState, as_of: date) -> LicenceState | None:
     law = state.law
     if law.value_or_none("capital_max", as_of) != law.value_or_none("capital_max", state.as_of):
         return None
-    moved = copy(state)  # a shallow copy: what `replace` gives, without running __init__ again
+    moved = _copied(state)  # what `replace` gives, without running __init__ again
     moved.as_of = as_of
     return moved
 
@@ -451,12 +453,20 @@ def extended(
 
 def _detached(state: LicenceState) -> LicenceState:
     """A copy whose records can change without changing `state`'s (they hold scalars only)."""
-    new = copy(state)
-    for name, value in vars(state).items():
-        if isinstance(value, dict):
-            setattr(new, name, {key: copy(record) for key, record in value.items()})
-        elif isinstance(value, list):
-            setattr(new, name, [copy(record) for record in value])
+    new = _copied(state)
+    fields = vars(new)
+    for name, value in fields.items():
+        if type(value) is dict:
+            fields[name] = {key: _copied(record) for key, record in value.items()}
+        elif type(value) is list:
+            fields[name] = [_copied(record) for record in value]
+    return new
+
+
+def _copied(record: _Record) -> _Record:
+    """A shallow copy of a dataclass instance: `copy.copy`, without its generic protocol."""
+    new = object.__new__(type(record))
+    vars(new).update(vars(record))
     return new
 
 

@@ -19,7 +19,7 @@ from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
 from services import handlers
 from services.journal import JournalLine, LineError
-from services.unit_of_work import UnitOfWork
+from services.unit_of_work import UnitOfWork, fewer_collections
 
 log = structlog.get_logger("permis")
 
@@ -77,6 +77,7 @@ class Licensing:
         """The date up to which time-driven rules were applied (CONTRACT §2)."""
         return self.store.permis.select_clock()
 
+    @fewer_collections()
     def tick(self, to: date) -> int:
         """Apply every time-driven effect due on or before `to`, in date order; set the clock."""
         clock = self.clock()
@@ -142,6 +143,7 @@ class Licensing:
                 )
         return receipts, errors
 
+    @fewer_collections()
     def import_lines(
         self, lines: Sequence[JournalLine], progress: Progress | None = None
     ) -> ImportReport:

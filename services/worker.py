@@ -34,7 +34,7 @@ from services.licensing import Licensing, UsageError
 log = structlog.get_logger("permis.worker")
 
 ONE_DAY = timedelta(days=1)
-WAKE_AFTER_MIDNIGHT = 60.0  # seconds: let the day begin everywhere before ticking to it
+WAKE_AFTER_MIDNIGHT = 60.0  # seconds of margin, so that the wake-up surely falls on the new day
 MAX_SLEEP = 3600.0  # re-read the clock hourly: a suspended host or a changed clock is noticed
 
 
@@ -52,6 +52,7 @@ class CatchUp:
     """What one catch-up run did."""
 
     days: int = 0
+    # Counted from each day's completed tick: a batch saved just before a conflict is not.
     effects: int = 0
     conflicts: int = 0
     clock: date | None = None
@@ -79,6 +80,7 @@ class Worker:
         self.retry_pause = retry_pause
         self.max_sleep = max_sleep
         self.stop = stop or threading.Event()
+        self.stopped_by: str | None = None  # the signal that set `stop`, if one did
 
     # --- one run -------------------------------------------------------------------------------
 
@@ -96,16 +98,19 @@ class Worker:
                 if held:
                     log.info("worker.lock.held", waited_s=round(time.monotonic() - started, 3))
                     self._days(today, run)
-        run.stopped = self.stop.is_set()
-        log.info(
-            "worker.caught_up" if not run.stopped else "worker.interrupted",
-            today=today.isoformat(),
-            clock=run.clock.isoformat() if run.clock else None,
-            days=run.days,
-            effects=run.effects,
-            conflicts=run.conflicts,
-            seconds=round(time.monotonic() - started, 3),
-        )
+        run.stopped = self.stop.is_set() and (run.clock is None or run.clock < today)
+        summary = {
+            "today": today.isoformat(),
+            "clock": run.clock.isoformat() if run.clock else None,
+            "days": run.days,
+            "effects": run.effects,
+            "conflicts": run.conflicts,
+            "seconds": round(time.monotonic() - started, 3),
+        }
+        if run.stopped:
+            log.info("worker.interrupted", signal=self.stopped_by, **summary)
+        else:
+            log.info("worker.caught_up", **summary)
         return run
 
     def _days(self, today: date, run: CatchUp) -> None:
@@ -162,13 +167,14 @@ class Worker:
             pause = min(until_tomorrow + WAKE_AFTER_MIDNIGHT, self.max_sleep)
             log.debug("worker.sleep", seconds=round(pause, 1))
             self.stop.wait(pause)
-        log.info("worker.stop", pid=os.getpid())
+        log.info("worker.stop", pid=os.getpid(), signal=self.stopped_by)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM, SIGINT: finish the day being ticked, then stop; the rest is caught up later."""
 
         def request_stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("worker.stopping", signal=signal.Signals(signum).name)
+            # No logging here: the handler may interrupt a log write that holds the output's lock.
+            self.stopped_by = signal.Signals(signum).name
             self.stop.set()
 
         signal.signal(signal.SIGTERM, request_stop)
