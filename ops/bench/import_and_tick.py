@@ -25,11 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,7 +107,9 @@ def measure_ours(
         "lines": len(lines),
         "applied": report.applied,
         "refused": report.refused,
-        "refusals": sorted({r.reason.split(" is ")[0][:60] for r in report.refusals})[:5],
+        "refusals": Counter(
+            re.sub(r"\d{4}-\d{2}-\d{2}", "D", r.reason) for r in report.refusals
+        ).most_common(4),
         "parse_s": parse_s,
         "import_s": import_s,
         "tick_s": tick_s,
@@ -127,7 +131,7 @@ def measure_bare(url: str, events: int, per_save: int, per_aggregate: int) -> di
 
     from infrastructure.store import environment_for
 
-    class Counter(Aggregate):
+    class Tally(Aggregate):
         @event("Started")
         def __init__(self, name: str) -> None:
             self.name = name
@@ -150,10 +154,10 @@ def measure_bare(url: str, events: int, per_save: int, per_aggregate: int) -> di
     while done < events:
         batch = []
         for _ in range(per_save):
-            counter = Counter(name="bench")
+            tally = Tally(name="bench")
             for _ in range(per_aggregate - 1):
-                counter.increment(1)
-            batch.append(counter)
+                tally.increment(1)
+            batch.append(tally)
             done += per_aggregate
             if done >= events:
                 break
@@ -317,7 +321,7 @@ def _print_table(rows: list[tuple[Store, dict[str, Any], dict[str, Any], int, in
         ours_rate, bare_rate = ours["events"] / work, bare["events"] / bare["seconds"]
         ours_cpu, bare_cpu = ours["events"] / ours["cpu_s"], bare["events"] / bare["cpu_s"]
         lines = ours["lines"]
-        refusals = f": {'; '.join(ours['refusals'])}" if ours["refusals"] else ""
+        refusals = "".join(f"\n          {n} x {why}" for why, n in ours["refusals"])
         print(f"\n== {store.kind} ==")
         print(
             f"  ours: {lines} lines, {ours['applied']} applied, {ours['refused']} refused{refusals}"
