@@ -1,0 +1,80 @@
+"""The fold's shortcuts give what folding again gives (R-9.1).
+
+`Licence.state` does not always fold the whole history: it extends the previous state with the
+events just appended when they come last in legal order (`domain.state.extended`), and moves the
+latest state to a later date when no event takes effect after it (`domain.state.restated`). These
+tests replay real histories (the acceptance scenarios and a generated journal) prefix by prefix and
+compare each shortcut with a fresh `fold`, so a change to the fold that the shortcuts do not know of
+fails here rather than in a view.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib.util
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from conftest import REPO, SCENARIOS
+
+from domain.law import current_law
+from domain.licence import FAR_FUTURE, Licence
+from domain.state import extended, fold, restated
+from infrastructure.settings import Settings
+from services.bootstrap import build
+from services.journal import parse_journal
+from services.licensing import UnknownLicence
+
+
+def _histories(tmp_path: Path) -> list[Licence]:
+    """Licences of every scenario and of a generated journal, imported and ticked."""
+    spec = importlib.util.spec_from_file_location("bench_journal", REPO / "ops/bench/journal.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generator  # its dataclasses look their module up
+    spec.loader.exec_module(generator)
+    journals = [json.loads(p.read_text())["journal"] for p in sorted(SCENARIOS.glob("*.json"))]
+    journals.append(list(generator.generate(150, 10, 3)))
+    licences = []
+    for number, raw in enumerate(journals):
+        service = build(Settings(database_url=f"sqlite:///{tmp_path / f'{number}.sqlite'}"))
+        lines, errors = parse_journal("".join(json.dumps(line) + "\n" for line in raw))
+        assert not errors
+        service.import_lines(lines)
+        service.tick(max(line.command.at for line in lines) + timedelta(days=400))
+        for neph in sorted({line.command.neph for line in lines}):
+            with contextlib.suppress(UnknownLicence):  # refused lines name licences never issued
+                licences.append(service.licence(neph))
+        service.store.close()
+    return licences
+
+
+def test_r9_1_extending_and_moving_the_latest_state_equal_a_fresh_fold(tmp_path: Path) -> None:
+    """R-9.1: every shortcut state equals the fold of the same events on the same date."""
+    law = current_law()
+    extensions = moves = 0
+    for licence in _histories(tmp_path):
+        history = licence.history
+        for end in range(1, len(history) + 1):
+            events = history[:end]
+            latest = fold(licence.neph, events, law, FAR_FUTURE)
+            for start in range(max(1, end - 3), end):
+                before = fold(licence.neph, events[:start], law, FAR_FUTURE)
+                untouched = copy.deepcopy(before)
+                grown = extended(before, events, start)
+                assert before == untouched  # the state extended from is left as it was
+                if grown is not None:
+                    extensions += 1
+                    assert grown == latest
+            last = max(e.effective_on for e in events)
+            for day in (last, last + timedelta(days=1), date(2040, 1, 1)):
+                moved = restated(latest, day)
+                if moved is not None:
+                    moves += 1
+                    assert moved == fold(licence.neph, events, law, day)
+        for day in (licence.last_recorded_on, FAR_FUTURE):
+            assert licence.state(law, day) == fold(licence.neph, history, law, day)
+    assert extensions > 1000 and moves > 1000  # the shortcuts were exercised, not skipped
