@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from urllib.parse import unquote, urlparse
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
-from domain.events import ALL_EVENTS, LicenceEvent
+from domain.events import ALL_EVENTS
 from domain.licence import Licence
 from infrastructure.recorders import PermisPostgresRecorder, PermisRecorder, PermisSQLiteRecorder
-
-
-class DateAsISO(Transcoding):
-    """Legal dates are `date`, which the library's JSON transcoder does not know."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-class EventAsDict(Transcoding):
-    """Events kept in a licence's history, so that a snapshot holds the whole history."""
-
-    def __init__(self, event_class: type[LicenceEvent]) -> None:
-        self.type = event_class
-        self.name = event_class.TOPIC
-
-    def encode(self, obj: LicenceEvent) -> dict[str, Any]:
-        return dict(obj.__dict__)
-
-    def decode(self, data: dict[str, Any]) -> LicenceEvent:
-        event: LicenceEvent = object.__new__(self.type)
-        event.__dict__.update(data)
-        return event
+from infrastructure.transcoding import DateAsISO, EventAsDict, OrjsonTranscoder
 
 
 class StoreUrlError(ValueError):
@@ -86,7 +57,13 @@ class LicenceStore(Application):
     def __init__(self, url: str, snapshot_interval: int = 50) -> None:
         type(self).snapshotting_intervals = {Licence: snapshot_interval}
         self.url = url
-        super().__init__(env={"IS_SNAPSHOTTING_ENABLED": "y", **environment_for(url)})
+        super().__init__(
+            env={
+                "IS_SNAPSHOTTING_ENABLED": "y",
+                "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+                **environment_for(url),
+            }
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
