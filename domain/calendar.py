@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from calendar import monthrange
+from calendar import isleap
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _last_day(year: int, month: int) -> int:
+    """The number of days of that month (what `calendar.monthrange` gives, without a weekday)."""
+    return 29 if month == 2 and isleap(year) else _DAYS_IN_MONTH[month - 1]
 
 
 def add_months(start: date, months: int) -> date:
@@ -15,13 +22,13 @@ def add_months(start: date, months: int) -> date:
     # and the rules engine adds months on every fold.
     year, month = divmod(start.month - 1 + months, 12)
     year, month = start.year + year, month + 1
-    return date(year, month, min(start.day, monthrange(year, month)[1]))
+    return date(year, month, min(start.day, _last_day(year, month)))
 
 
 def add_years(start: date, years: int) -> date:
     """Same day `years` later; 29 February becomes 28 February (R-0.2)."""
     year = start.year + years
-    return date(year, start.month, min(start.day, monthrange(year, start.month)[1]))
+    return date(year, start.month, min(start.day, _last_day(year, start.month)))
 
 
 def add_days(start: date, days: int) -> date:

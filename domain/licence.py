@@ -7,10 +7,9 @@ new event that cites its reason (R-9.2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -38,8 +37,7 @@ NEPH_NAMESPACE = UUID("6f1c8a52-2f55-4d43-9a8e-2b1d0c5e7a10")
 FAR_FUTURE = date(9000, 1, 1)
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What every decision needs besides the licence: when it is recorded, why, under which law."""
 
     recorded_on: date
@@ -48,10 +46,16 @@ class Context:
     policy: Policy
 
 
-@lru_cache(maxsize=16)
+_FINGERPRINTS: dict[int, tuple[Policy, str]] = {}
+
+
 def _fingerprint(policy: Policy) -> str:
-    """The policy's fingerprint, computed once per policy (it hashes its JSON)."""
-    return policy.fingerprint()
+    """The policy's fingerprint, computed once per policy object (it hashes its JSON); found by
+    identity, since hashing a frozen dataclass hashes all its fields on every event."""
+    hit = _FINGERPRINTS.get(id(policy))
+    if hit is None or hit[0] is not policy:
+        hit = _FINGERPRINTS[id(policy)] = (policy, policy.fingerprint())
+    return hit[1]
 
 
 @lru_cache(maxsize=65_536)
@@ -113,8 +117,10 @@ class Licence(Aggregate):
         hit = cache.get(key)
         if hit is None or hit[0] is not law:
             state = None
-            if known_at is None and as_of >= self._last_effective(cache):
-                state = restated(self._latest(law, cache), as_of)  # the same events apply
+            if known_at is None:
+                latest = self._latest(law, cache)
+                if as_of >= latest.last_applied[0]:
+                    state = restated(latest, as_of)  # the same events apply
             if state is None:
                 state = fold(self.neph, self.history, law, as_of, known_at)
             hit = cache[key] = (law, state)
@@ -137,21 +143,15 @@ class Licence(Aggregate):
         latest: LicenceState = hit[1]
         return latest
 
-    def _last_effective(self, cache: dict[Any, Any]) -> date:
-        """The latest legal date of the events: a fold on a later date applies them all."""
-        last: date | None = cache.get("last_effective")
-        if last is None:
-            last = cache["last_effective"] = max(e.effective_on for e in self.history)
-        return last
-
     def _pending(self, law: Law, policy: Policy) -> list[Effect]:
         """The time-driven effects still to come (`pending_effects`), once per history."""
         cache = self._cache()
-        key = ("effects", id(law), policy)
+        key = ("effects", id(law), id(policy))
         hit = cache.get(key)
-        if hit is None or hit[0] is not law:
-            hit = cache[key] = (law, pending_effects(self.state(law, FAR_FUTURE), policy))
-        effects: list[Effect] = hit[1]
+        if hit is None or hit[0] is not law or hit[1] is not policy:
+            state = self._latest(law, cache)
+            hit = cache[key] = (law, policy, pending_effects(state, policy))
+        effects: list[Effect] = hit[2]
         return effects
 
     @property
@@ -520,9 +520,9 @@ class Licence(Aggregate):
             decisions = effect.decide(self.state(ctx.law, effect.due_on))
             if not decisions:  # a rule that falls due must decide something, or it would loop
                 raise RuntimeError(f"effect {effect.key} due {effect.due_on} decided nothing")
-            recorded_on = max(effect.due_on, self.last_recorded_on)
+            recorded_on = max(effect.due_on, self._latest(ctx.law, self._cache()).last_recorded_on)
             for decision in decisions:
-                self._record(replace(ctx, recorded_on=recorded_on, command_id=None), decision)
+                self._record(Context(recorded_on, None, ctx.law, ctx.policy), decision)
             applied += len(decisions)
 
     # --- recording -----------------------------------------------------------------------------

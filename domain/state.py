@@ -125,6 +125,10 @@ class LicenceState:
     invalidations: list[Invalidation] = field(default_factory=list)
     last_recorded_on: date = date.min
     fold_order: int = 0
+    # The legal date and phase of the last event applied (events are applied in that order).
+    last_applied: tuple[date, int] = (date.min, -1)
+    # `withdrawals()` once computed: the same until another event is applied (`_take` drops it).
+    _withdrawals: list[Infraction] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ceiling(self) -> int:
@@ -136,29 +140,68 @@ class LicenceState:
     @property
     def current_invalidation(self) -> Invalidation | None:
         """The invalidation of the current licence, unless annulled (R-7.1, R-5.5)."""
-        for invalidation in reversed(self.invalidations):
+        number = self.current_invalidation_index
+        return None if number is None else self.invalidations[number]
+
+    @property
+    def current_invalidation_index(self) -> int | None:
+        """Where `current_invalidation` stands in `invalidations`."""
+        for number in range(len(self.invalidations) - 1, -1, -1):
+            invalidation = self.invalidations[number]
             if invalidation.generation == self.generation and not invalidation.annulled:
-                return invalidation
+                return number
         return None
 
     def withdrawals(self) -> list[Infraction]:
-        """Decisions of the current licence that gave rise to a withdrawal (R-10.2), in order."""
-        decided = [
-            i
-            for i in self.infractions.values()
-            if i.generation == self.generation and i.points is not None and i.points > 0
-        ]
-        return sorted(decided, key=lambda i: i.position)
+        """Decisions of the current licence that gave rise to a withdrawal (R-10.2), in order.
+
+        The rules ask for it many times on one state; the list is shared, never to be changed.
+        """
+        found = self._withdrawals
+        if found is None:
+            generation = self.generation
+            decided = [
+                i
+                for i in self.infractions.values()
+                if i.generation == generation and i.points is not None and i.points > 0
+            ]
+            decided.sort(key=_position)
+            found = self._withdrawals = decided
+        return found
 
     def letter(self, letter_type: str, ref: str) -> Letter | None:
-        for letter in self.letters:
+        index = self.letter_index(letter_type, ref)
+        return None if index is None else self.letters[index]
+
+    def letter_index(self, letter_type: str, ref: str) -> int | None:
+        for index, letter in enumerate(self.letters):
             if letter.type == letter_type and letter.ref == ref:
-                return letter
+                return index
         return None
+
+
+def _position(infraction: Infraction) -> int:
+    return infraction.position
 
 
 def _set_balance(state: LicenceState, balance: int) -> None:
     state.balance = max(0, min(state.ceiling, balance))
+
+
+# States share their records (a state extended from another, a state restated on another date), so a
+# record is never changed where it is: an event that changes one replaces it by a changed copy.
+
+
+def _own(records: dict[str, _Record], key: str) -> _Record:
+    """The record `key` of this state, copied so that changing it changes no other state."""
+    record = records[key] = _copied(records[key])
+    return record
+
+
+def _own_item(records: list[_Record], index: int) -> _Record:
+    """The record at `index` of this state, copied so that changing it changes no other state."""
+    record = records[index] = _copied(records[index])
+    return record
 
 
 @singledispatch
@@ -215,7 +258,7 @@ def _recorded(event: ev.InfractionRecorded, state: LicenceState, position: int) 
 
 @_apply.register
 def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) -> None:
-    infraction = state.infractions[event.infraction_id]
+    infraction = _own(state.infractions, event.infraction_id)
     infraction.established_on = event.established_on
     infraction.decided_on = event.effective_on
     infraction.basis = event.basis
@@ -238,17 +281,18 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
 
 @_apply.register
 def _delivered(event: ev.LetterDelivered, state: LicenceState, position: int) -> None:
-    letter = state.letter(event.letter, event.ref)
-    if letter is None:
+    index = state.letter_index(event.letter, event.ref)
+    if index is None:
         return
-    letter.delivered_on = event.delivered_on
+    _own_item(state.letters, index).delivered_on = event.delivered_on
     if event.letter == LetterType.L48N:
-        obligation = state.obligations.get(f"48N:{event.ref}")
-        if obligation is not None:
-            obligation.due_on = event.due_on
+        oid = f"48N:{event.ref}"
+        if oid in state.obligations:
+            _own(state.obligations, oid).due_on = event.due_on
     if event.letter == LetterType.L48SI:
-        for invalidation in state.invalidations:
+        for number, invalidation in enumerate(state.invalidations):
             if invalidation.ref == event.ref and not invalidation.annulled:
+                invalidation = _own_item(state.invalidations, number)
                 invalidation.notified_on = event.delivered_on
                 if invalidation.generation == state.generation:
                     state.status = Status.INVALIDATED
@@ -271,15 +315,14 @@ def _attended(event: ev.StageAttended, state: LicenceState, position: int) -> No
 
 @_apply.register
 def _attestation(event: ev.AttestationReceived, state: LicenceState, position: int) -> None:
-    stage = state.stages.get(event.stage_id)
-    if stage is not None:
-        stage.attestation_on = event.received_on
+    if event.stage_id in state.stages:
+        _own(state.stages, event.stage_id).attestation_on = event.received_on
     state.flags.pop(f"stage:{event.stage_id}", None)
 
 
 @_apply.register
 def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
-    stage = state.stages[event.stage_id]
+    stage = _own(state.stages, event.stage_id)
     stage.credited = True
     stage.points_credited = event.points
     _set_balance(state, state.balance + event.points)
@@ -289,14 +332,14 @@ def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> No
 
 @_apply.register
 def _credit_refused(event: ev.StageCreditRefused, state: LicenceState, position: int) -> None:
-    state.stages[event.stage_id].refusal = event.refusal
+    _own(state.stages, event.stage_id).refusal = event.refusal
 
 
 @_apply.register
 def _fulfilled(event: ev.MandatoryStageFulfilled, state: LicenceState, position: int) -> None:
     for oid in event.obligations:
-        obligation = state.obligations.get(oid)
-        if obligation is not None:
+        if oid in state.obligations:
+            obligation = _own(state.obligations, oid)
             obligation.status = ObligationStatus.FULFILLED
             obligation.settled_on = event.effective_on
 
@@ -315,6 +358,7 @@ def _breached(event: ev.ObligationBreached, state: LicenceState, position: int) 
     # A fulfilment proved later keeps its earlier legal date (R-6.1), but the flag stood until the
     # attestation cleared it (R-10.3).
     if obligation.status != ObligationStatus.FULFILLED:
+        obligation = _own(state.obligations, event.obligation)
         obligation.status = ObligationStatus.BREACHED
         obligation.settled_on = event.effective_on
     state.flags[event.obligation] = Flag(
@@ -374,9 +418,9 @@ def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> N
 
 @_apply.register
 def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -> None:
-    for restoration in state.restorations:
+    for number, restoration in enumerate(state.restorations):
         if restoration.position == event.restoration:
-            restoration.revoked = True
+            _own_item(state.restorations, number).revoked = True
             if restoration.rule == "R-1.4":
                 state.gains -= restoration.points
     _set_balance(state, state.balance - event.points)
@@ -384,14 +428,15 @@ def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -
 
 @_apply.register
 def _returned(event: ev.LicenceReturned, state: LicenceState, position: int) -> None:
-    invalidation = state.current_invalidation
-    if invalidation is None:
+    number = state.current_invalidation_index
+    if number is None:
         return
+    invalidation = _own_item(state.invalidations, number)
     invalidation.returned_on = event.returned_on
     invalidation.new_licence_possible_on = event.new_licence_possible_on
     oid = f"48SI:{invalidation.ref}"
-    obligation = state.obligations.get(oid)
-    if obligation is not None:
+    if oid in state.obligations:
+        obligation = _own(state.obligations, oid)
         obligation.status = ObligationStatus.FULFILLED
         obligation.settled_on = event.returned_on
     state.flags.pop(oid, None)
@@ -399,9 +444,9 @@ def _returned(event: ev.LicenceReturned, state: LicenceState, position: int) -> 
 
 @_apply.register
 def _annulled(event: ev.InvalidationAnnulled, state: LicenceState, position: int) -> None:
-    for invalidation in state.invalidations:
+    for number, invalidation in enumerate(state.invalidations):
         if invalidation.ref == event.ref:
-            invalidation.annulled = True
+            _own_item(state.invalidations, number).annulled = True
     state.obligations.pop(f"48SI:{event.ref}", None)
     state.flags.pop(f"48SI:{event.ref}", None)
     if state.status in (Status.INVALIDATION_PENDING, Status.INVALIDATED):
@@ -439,10 +484,10 @@ def extended(
     by `state.as_of`, folding again would apply the same events to the same state, then these
     (R-9.1). `state` itself is left as it is. None when it must be folded.
     """
-    last = max(((e.effective_on, e.PHASE) for e in history[:start]), default=None)
+    last = state.last_applied
     for event in history[start:]:
         key = (event.effective_on, event.PHASE)
-        if (last is not None and key < last) or event.effective_on > state.as_of:
+        if key < last or event.effective_on > state.as_of:
             return None
         last = key
     new = _detached(state)
@@ -452,14 +497,16 @@ def extended(
 
 
 def _detached(state: LicenceState) -> LicenceState:
-    """A copy whose records can change without changing `state`'s (they hold scalars only)."""
+    """A copy whose collections can change without changing `state`'s (records are copied on
+    write, see `_own`)."""
     new = _copied(state)
-    fields = vars(new)
-    for name, value in fields.items():
-        if type(value) is dict:
-            fields[name] = {key: _copied(record) for key, record in value.items()}
-        elif type(value) is list:
-            fields[name] = [_copied(record) for record in value]
+    new.infractions = state.infractions.copy()
+    new.letters = state.letters.copy()
+    new.obligations = state.obligations.copy()
+    new.flags = state.flags.copy()
+    new.stages = state.stages.copy()
+    new.restorations = state.restorations.copy()
+    new.invalidations = state.invalidations.copy()
     return new
 
 
@@ -471,7 +518,9 @@ def _copied(record: _Record) -> _Record:
 
 
 def _take(state: LicenceState, event: ev.LicenceEvent, position: int) -> None:
+    state._withdrawals = None
     state.last_recorded_on = max(state.last_recorded_on, event.recorded_on)
+    state.last_applied = (event.effective_on, event.PHASE)  # events are applied in legal order
     _apply(event, state, position)
     state.fold_order += 1
 

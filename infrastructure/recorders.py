@@ -10,9 +10,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -23,8 +22,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 
-@dataclass(frozen=True)
-class Receipt:
+class Receipt(NamedTuple):
     """What became of one journal command (CONTRACT §3: ids are remembered)."""
 
     command_id: str
@@ -36,8 +34,7 @@ class Receipt:
     line: str = ""  # the journal line as received (JSON), so the journal can be exported again
 
 
-@dataclass(frozen=True)
-class DueEntry:
+class DueEntry(NamedTuple):
     """The next due date of a licence's time-driven effects (None: nothing pending)."""
 
     licence_id: str

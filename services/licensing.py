@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 import structlog
 
@@ -105,8 +104,7 @@ class Licensing:
             if not entries:
                 return effects
             for entry in entries:
-                key = UUID(entry.licence_id)
-                if key in uow.licences:
+                if entry.neph in uow.licences:
                     continue  # already advanced from memory; the index row is stale until commit
                 indexed = uow.get(entry.neph)
                 if indexed is not None:

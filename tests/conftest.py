@@ -7,10 +7,13 @@ never when CI=true, where a missing PostgreSQL fails the run (tests/pg_server.py
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from pg_server import fresh_database, postgres_url
@@ -24,6 +27,16 @@ from services.licensing import Licensing
 _counter = itertools.count()
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO.parent / "shared" / "scenarios"
+
+
+def bench_journal() -> ModuleType:
+    """The benchmarks' generator of realistic journals (`ops/bench/journal.py`)."""
+    spec = importlib.util.spec_from_file_location("bench_journal", REPO / "ops/bench/journal.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generator  # its dataclasses look their module up
+    spec.loader.exec_module(generator)
+    return generator
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib.util
 import json
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import REPO, SCENARIOS
+from conftest import SCENARIOS, bench_journal
 
 from domain.law import current_law
 from domain.licence import FAR_FUTURE, Licence
@@ -31,11 +29,7 @@ from services.licensing import UnknownLicence
 
 def _histories(tmp_path: Path) -> list[Licence]:
     """Licences of every scenario and of a generated journal, imported and ticked."""
-    spec = importlib.util.spec_from_file_location("bench_journal", REPO / "ops/bench/journal.py")
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generator  # its dataclasses look their module up
-    spec.loader.exec_module(generator)
+    generator = bench_journal()
     journals = [json.loads(p.read_text())["journal"] for p in sorted(SCENARIOS.glob("*.json"))]
     journals.append(list(generator.generate(150, 10, 3)))
     licences = []

@@ -7,31 +7,32 @@ falls due on which date, decided on that date.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from domain import events as ev
 from domain.state import LicenceState
 
+# Value objects made for every event: tuples, which build several times faster than frozen
+# dataclasses and are just as immutable.
 
-@dataclass(frozen=True)
-class Decision:
+
+class Decision(NamedTuple):
     """An event to record: its class, legal date, rule, reason and own fields."""
 
     event: type[ev.LicenceEvent]
     effective_on: date
     rule: str
     reason: str
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = MappingProxyType({})
 
 
 Decide = Callable[[LicenceState], list[Decision]]
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
     """A time-driven effect due on `due_on`; `decide` receives the state as of that date."""
 
     due_on: date

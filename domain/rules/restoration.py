@@ -14,10 +14,20 @@ from domain.state import Infraction, LicenceState, Restoration
 RANK = 20
 
 
-def last_full_restoration(state: LicenceState) -> Restoration | None:
-    """The latest full restoration not revoked (R-4.2, R-4.4)."""
-    full = [r for r in state.restorations if r.rule == "R-4.2" and not r.revoked]
-    return full[-1] if full else None
+class _Past:
+    """What the restorations so far settle: withdrawals already restored, full restorations."""
+
+    def __init__(self, restorations: list[Restoration]) -> None:
+        self.single: set[str] = set()  # R-4.1, revoked or not: a point comes back once
+        self.ten_years: set[str] = set()  # R-4.3, likewise
+        self.full: list[Restoration] = []  # R-4.2 not revoked (R-4.4), in order
+        for r in restorations:
+            if r.rule == "R-4.1":
+                self.single.update(r.infraction_ids)
+            elif r.rule == "R-4.3":
+                self.ten_years.update(r.infraction_ids)
+            elif r.rule == "R-4.2" and not r.revoked:
+                self.full.append(r)
 
 
 def restoration_effects(state: LicenceState) -> list[Effect]:
@@ -25,20 +35,19 @@ def restoration_effects(state: LicenceState) -> list[Effect]:
     if state.status != Status.VALID:
         return []
     withdrawals = state.withdrawals()
+    if not withdrawals:  # every restoration gives back the points of a withdrawal
+        return []
+    past = _Past(state.restorations)
     return [
-        *_single_point(state, withdrawals),
-        *_full(state, withdrawals),
-        *_ten_years(state, withdrawals),
+        *_single_point(state, withdrawals, past),
+        *_full(state, withdrawals, past),
+        *_ten_years(state, withdrawals, past),
     ]
 
 
-def _done(state: LicenceState, rule: str) -> set[str]:
-    return {i for r in state.restorations if r.rule == rule for i in r.infraction_ids}
-
-
-def _single_point(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
+def _single_point(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> list[Effect]:
     """R-4.1 (L223-6 al.3): a 1-point withdrawal comes back after 6 months without a new infraction."""
-    done = _done(state, "R-4.1")
+    done = past.single
     effects = []
     for w in withdrawals:
         if w.points != 1 or w.infraction_id in done or w.established_on is None:
@@ -75,9 +84,9 @@ def _restore_single(w: Infraction, on: date) -> Decide:
     return decide
 
 
-def _full(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
+def _full(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> list[Effect]:
     """R-4.2 (L223-6 al.1-2): 12 points after 2 years (3 after a délit, C4 or C5) without infraction."""
-    previous = last_full_restoration(state)
+    previous = past.full[-1] if past.full else None
     since = [w for w in withdrawals if previous is None or w.position > previous.fold_order]
     if not since:
         return []
@@ -115,10 +124,9 @@ def _restore_full(ids: list[str], start: date, serious: bool, on: date) -> Decid
     return decide
 
 
-def _ten_years(state: LicenceState, withdrawals: list[Infraction]) -> list[Effect]:
+def _ten_years(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> list[Effect]:
     """R-4.3 (L223-6 al.5): a C1-C4 withdrawal comes back 10 years after its réalité."""
-    done = _done(state, "R-4.3")
-    full = [r for r in state.restorations if r.rule == "R-4.2" and not r.revoked]
+    done, full = past.ten_years, past.full
     effects = []
     for w in withdrawals:
         if w.offence_class not in TEN_YEAR_CLASSES or w.infraction_id in done:
