@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from contextvars import ContextVar
-from dataclasses import field
+from dataclasses import field, fields
 from datetime import date
-from typing import Any, ClassVar
+from functools import cache
+from typing import Any, ClassVar, Self
 
 import orjson
 from eventsourcing.domain import Aggregate
@@ -33,12 +34,20 @@ def _not_content(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not part of an event's content")
 
 
+@cache
+def _field_names(event_class: type) -> tuple[str, ...]:
+    """The fields of an event class in their order (that of `__init__` and of the stored JSON)."""
+    return tuple(f.name for f in fields(event_class))
+
+
 class LicenceEvent(Aggregate.Event):
     """Base of every licence event."""
 
     TOPIC = "permis.licence.LicenceEvent.v1"
     # Within one legal date, stage credits come after every withdrawal decided that day (R-5.3).
     PHASE: ClassVar[int] = 0
+    # Whether the event can change what falls due when (`domain.licence.pending_effects`).
+    MOVES_DUE_DATES: ClassVar[bool] = True
 
     effective_on: date
     recorded_on: date
@@ -51,6 +60,19 @@ class LicenceEvent(Aggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         aggregate.history.append(self)
+
+    @classmethod
+    def build(cls, **values: Any) -> Self:
+        """The event with exactly these field values, set as the library sets them when it reads
+        an event back (`Mapper.to_domain_event`): a frozen dataclass's `__init__` sets its fields
+        one by one, which costs more than the rest of recording the event."""
+        names = _field_names(cls)
+        if len(values) != len(names):
+            missing, unknown = set(names) - set(values), set(values) - set(names)
+            raise TypeError(f"{cls.__name__}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", {name: values[name] for name in names})
+        return event
 
     def digest(self) -> str:
         """SHA-256 of the event's content: the next event carries it (tamper evidence)."""
@@ -95,6 +117,9 @@ class InfractionRecorded(LicenceEvent):
     """An infraction was reported; it withdraws nothing yet (R-2.1)."""
 
     TOPIC = "permis.licence.InfractionRecorded.v1"
+    # Nothing is withdrawn until its réalité is established (R-2.1), and every time-driven rule
+    # looks at infractions only once they gave rise to a withdrawal (R-10.2).
+    MOVES_DUE_DATES = False
     infraction_id: str
     offence: str
     offence_class: str
@@ -250,6 +275,7 @@ class OperatorAlerted(LicenceEvent):
     """A case an operator must look at, kept in the audit trail (R-10.6)."""
 
     TOPIC = "permis.licence.OperatorAlerted.v1"
+    MOVES_DUE_DATES = False  # it changes nothing in the state
     subject: str
 
 

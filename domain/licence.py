@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid5
 
@@ -64,6 +65,9 @@ def licence_id(neph: str) -> UUID:
     return uuid5(NEPH_NAMESPACE, neph)
 
 
+_DUE_ORDER = itemgetter(0, 1, 2)  # an effect's due date, rank, key
+
+
 def pending_effects(state: LicenceState, policy: Policy) -> list[Effect]:
     """Every time-driven effect still to come for this licence, in the order they fall due."""
     effects = [
@@ -71,7 +75,7 @@ def pending_effects(state: LicenceState, policy: Policy) -> list[Effect]:
         *restoration_effects(state),
         *deadline_effects(state, policy),
     ]
-    return sorted(effects, key=lambda e: (e.due_on, e.rank, e.key))
+    return sorted(effects, key=_DUE_ORDER)
 
 
 class Licence(Aggregate):
@@ -105,6 +109,11 @@ class Licence(Aggregate):
             if cache is not None and cache[0] is history and cache[1] < len(history):
                 # The latest state before the new events, to extend rather than fold again.
                 fresh["before"] = (cache[1], cache[2].get(("state", FAR_FUTURE)))
+                if not any(type(e).MOVES_DUE_DATES for e in history[cache[1] :]):
+                    # Nor do the pending effects change (`tests/test_fold_shortcuts.py`).
+                    fresh.update(
+                        (key, hit) for key, hit in cache[2].items() if key[:1] == ("effects",)
+                    )
             cache = self._folds = (history, len(history), fresh)
         return cache[2]
 
@@ -545,14 +554,32 @@ class Licence(Aggregate):
                 f"{what} on {day}, after the day it is recorded ({ctx.recorded_on})"
             )
 
+    def _trigger(self, event_class: type[ev.LicenceEvent], **fields: Any) -> None:
+        """The library's `trigger_event`, the event built by `LicenceEvent.build`: the next in the
+        licence's sequence, applied to it and pending until saved."""
+        event = event_class.build(
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            timestamp=event_class.create_timestamp(),
+            actor=ev.acting_user.get(),
+            **fields,
+        )
+        event.mutate(self)
+        self._pending_events.append(event)
+
     def _record(self, ctx: Context, decision: Decision) -> None:
-        fields = dict(decision.fields)
-        if "raised_on" in decision.event.__dataclass_fields__ and "raised_on" not in fields:
+        event, fields = decision.event, decision.fields
+        if "raised_on" in event.__dataclass_fields__ and "raised_on" not in fields:
             # A flag is raised the day the service raises it, or when the facts became known (R-0.6).
-            fields["raised_on"] = max(decision.effective_on, ctx.recorded_on)
-        self.trigger_event(
-            decision.event,
-            **self._base(ctx, decision.effective_on, decision.rule, decision.reason),
+            fields = {**fields, "raised_on": max(decision.effective_on, ctx.recorded_on)}
+        self._trigger(
+            event,
+            effective_on=decision.effective_on,
+            recorded_on=ctx.recorded_on,
+            rule=decision.rule,
+            reason=decision.reason,
+            command_id=ctx.command_id,
+            policy=_fingerprint(ctx.policy),
             previous_hash=self.history[-1].digest(),
             **fields,
         )

@@ -99,10 +99,37 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
             "clock TEXT NOT NULL)",
         ]
 
+    def _insert_stored_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]
+    ) -> list[int]:
+        """The library's insert of the events, in one statement rather than one a row.
+
+        The library inserts row by row to read each row's id (the notification id). The writer
+        holds the database's write lock for the whole transaction, so the rows of one insert take
+        consecutive ids, ending at `last_insert_rowid()`.
+        """
+        if not stored_events:
+            return []
+        c.executemany(
+            self.insert_events_statement,
+            [
+                (
+                    e.originator_id.hex if isinstance(e.originator_id, UUID) else e.originator_id,
+                    e.originator_version,
+                    e.topic,
+                    e.state,
+                )
+                for e in stored_events
+            ],
+        )
+        c.execute("SELECT last_insert_rowid() AS id")
+        last = int(c.fetchone()["id"])
+        return list(range(last - len(stored_events) + 1, last + 1))
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
+        ids = self._insert_stored_events(c, stored_events)
         receipts: Sequence[Receipt] = kwargs.get("receipts", ())
         if receipts:
             c.executemany(

@@ -114,10 +114,7 @@ class Licensing:
 
     def _advance(self, uow: UnitOfWork, licence: Licence, to: date) -> int:
         applied = licence.advance(self._ctx(to), to)
-        if applied:
-            uow.touched(licence)
-        else:
-            uow.reindexed(licence)  # its index row may be stale: rewrite it
+        uow.touched(licence)  # when nothing applied, its index row may still be stale: rewrite it
         return applied
 
     # --- the journal ---------------------------------------------------------------------------
@@ -194,9 +191,11 @@ class Licensing:
         licence = uow.get(command.neph)
         try:
             if licence is not None:
-                self._advance(uow, licence, command.at)  # effects due today come first
+                licence.advance(ctx, command.at)  # effects due today come first
             created = handlers.handle(command, licence, ctx)
         except CommandRefused as refusal:
+            if licence is not None:
+                uow.touched(licence)  # what the day's effects changed, and its index row
             log.info(
                 "command.refused",
                 id=command.id,

@@ -127,13 +127,10 @@ class UnitOfWork:
         self.touched(licence)
 
     def touched(self, licence: Licence) -> None:
-        """The licence changed: save it with the batch, and index its next due date."""
+        """The licence changed, or its index row may be stale: save it with the batch, and index
+        its next due date."""
         self.changed.add(licence.neph)
         self._set_due(licence.neph, licence.next_due(self.law, self.policy))
-
-    def reindexed(self, licence: Licence) -> None:
-        """Nothing changed but its index row may be stale: rewrite it with the batch."""
-        self.touched(licence)
 
     def _set_due(self, neph: str, due: date | None) -> None:
         self.due[neph] = due

@@ -19,7 +19,8 @@ from pathlib import Path
 from conftest import SCENARIOS, bench_journal
 
 from domain.law import current_law
-from domain.licence import FAR_FUTURE, Licence
+from domain.licence import FAR_FUTURE, Licence, pending_effects
+from domain.policy import Policy
 from domain.state import extended, fold, restated
 from infrastructure.settings import Settings
 from services.bootstrap import build
@@ -72,3 +73,27 @@ def test_r9_1_extending_and_moving_the_latest_state_equal_a_fresh_fold(tmp_path:
         for day in (licence.last_recorded_on, FAR_FUTURE):
             assert licence.state(law, day) == fold(licence.neph, history, law, day)
     assert extensions > 1000 and moves > 1000  # the shortcuts were exercised, not skipped
+
+
+def test_r2_1_events_that_move_no_due_date_leave_the_pending_effects_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """R-2.1: after an event marked as moving no due date (an infraction recorded, withdrawing
+    nothing yet), the pending effects are those before it, and decide the same."""
+    law, policy = current_law(), Policy()
+    checked = 0
+    for licence in _histories(tmp_path):
+        history = licence.history
+        for end in range(2, len(history) + 1):
+            if type(history[end - 1]).MOVES_DUE_DATES:
+                continue
+            before = pending_effects(
+                fold(licence.neph, history[: end - 1], law, FAR_FUTURE), policy
+            )
+            after = pending_effects(fold(licence.neph, history[:end], law, FAR_FUTURE), policy)
+            assert [e[:3] for e in before] == [e[:3] for e in after]
+            for old, new in zip(before, after, strict=True):
+                on_due = fold(licence.neph, history[:end], law, new.due_on)
+                assert old.decide(on_due) == new.decide(on_due)
+            checked += 1
+    assert checked > 100
