@@ -53,6 +53,7 @@ class Obligation:
     due_on: date | None
     status: str = ObligationStatus.OPEN
     settled_on: date | None = None
+    settled_by: str | None = None  # the stage that fulfilled a mandatory stage (R-5.6)
 
 
 @dataclass
@@ -184,6 +185,15 @@ def _position(infraction: Infraction) -> int:
     return infraction.position
 
 
+def _send(state: LicenceState, letter: Letter) -> None:
+    """List a letter among the others by the day it was sent, oldest first (CONTRACT §4)."""
+    letters = state.letters
+    index = len(letters)
+    while index and letters[index - 1].sent_on > letter.sent_on:
+        index -= 1
+    letters.insert(index, letter)
+
+
 def _set_balance(state: LicenceState, balance: int) -> None:
     state.balance = max(0, min(state.ceiling, balance))
 
@@ -266,7 +276,7 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
     infraction.position = state.fold_order
     _set_balance(state, state.balance - event.points)
     if event.letter is not None:
-        state.letters.append(Letter(event.letter, event.infraction_id, event.effective_on))
+        _send(state, Letter(event.letter, event.infraction_id, event.effective_on))
     if event.letter == LetterType.L48N:
         oid = f"48N:{event.infraction_id}"
         state.obligations[oid] = Obligation(
@@ -327,7 +337,8 @@ def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> No
     stage.points_credited = event.points
     _set_balance(state, state.balance + event.points)
     if event.letter is not None:
-        state.letters.append(Letter(event.letter, event.stage_id, event.recorded_on))
+        # Sent when the attestation is received, after the credit's legal date (R-5.3).
+        _send(state, Letter(event.letter, event.stage_id, event.recorded_on))
 
 
 @_apply.register
@@ -342,6 +353,7 @@ def _fulfilled(event: ev.MandatoryStageFulfilled, state: LicenceState, position:
             obligation = _own(state.obligations, oid)
             obligation.status = ObligationStatus.FULFILLED
             obligation.settled_on = event.effective_on
+            obligation.settled_by = event.stage_id
 
 
 @_apply.register
@@ -353,7 +365,7 @@ def _cleared(event: ev.FlagsCleared, state: LicenceState, position: int) -> None
 @_apply.register
 def _breached(event: ev.ObligationBreached, state: LicenceState, position: int) -> None:
     obligation = state.obligations.get(event.obligation)
-    if obligation is None:
+    if obligation is None or _cleared_before(state, obligation):
         return
     # A fulfilment proved later keeps its earlier legal date (R-6.1), but the flag stood until the
     # attestation cleared it (R-10.3).
@@ -364,6 +376,20 @@ def _breached(event: ev.ObligationBreached, state: LicenceState, position: int) 
     state.flags[event.obligation] = Flag(
         event.obligation, event.flag, event.raised_on, event.effective_on
     )
+
+
+def _cleared_before(state: LicenceState, obligation: Obligation) -> bool:
+    """What would clear the breach's flag had already happened on its legal date, though the
+    service learnt of it only after raising the flag: the licence returned (R-6.2), or the
+    attestation of the stage that fulfilled the mandatory stage received (R-6.1). A flag is
+    cleared on the legal date of what clears it (R-10.3): here, before it was due to be raised.
+    """
+    if obligation.status != ObligationStatus.FULFILLED:
+        return False
+    if obligation.kind == ObligationKind.LICENCE_RETURN:
+        return True
+    stage = state.stages.get(obligation.settled_by or "")
+    return stage is not None and stage.attestation_on is not None
 
 
 @_apply.register

@@ -1,4 +1,6 @@
-"""The public acceptance scenarios (shared/scenarios) through the application service, on both stores.
+"""Acceptance scenarios through the application service, on both stores: the public ones
+(shared/scenarios) and the project's own (tests/scenarios: the rule book's finer points, each
+expectation worked out by hand from RULES.md, each scenario naming its rules).
 
 The same checks as `shared/tools/scenarios` (CONTRACT §5), in-process: each check after importing the
 lines up to its date and ticking to it, then again `--as-of D --known-at D`, the `as_of_checks`, the
@@ -19,6 +21,7 @@ from services.journal import JournalLine, parse_object
 from services.licensing import Licensing
 
 FILES = sorted(SCENARIOS.glob("*.json"))
+OURS = sorted((Path(__file__).parent / "scenarios").glob("*.json"))
 
 
 def matches(expect: dict[str, Any], view: dict[str, Any]) -> list[str]:
@@ -83,3 +86,11 @@ def test_public_scenario_in_small_batches(make_service: ServiceFactory, path: Pa
     """Batches of 2 licences per transaction reach the same views (design hint 4)."""
     scenario = json.loads(path.read_text(encoding="utf-8"))
     assert run(make_service(batch_size=1), scenario) == []
+
+
+@pytest.mark.parametrize("path", OURS, ids=[p.stem for p in OURS])
+def test_rule_book_scenario(make_service: ServiceFactory, path: Path) -> None:
+    """Each scenario names the rules it checks (its `rules` field), from R-0 to R-10."""
+    scenario = json.loads(path.read_text(encoding="utf-8"))
+    assert scenario["rules"]
+    assert run(make_service(), scenario) == []
