@@ -6,7 +6,7 @@ from calendar import isleap
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
+from dateutil.easter import easter
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -39,7 +39,14 @@ def add_days(start: date, days: int) -> date:
 @lru_cache(maxsize=256)
 def _public_holidays(year: int) -> frozenset[date]:
     # The national list only: Alsace-Moselle's extra days are a subdivision, not asked for.
-    return frozenset(holidays.country_holidays("FR", years=year).keys())
+    # Imported here: the package loads every country's calendar, and most commands need none.
+    import holidays
+
+    national = set(holidays.country_holidays("FR", years=year))
+    # Whit Monday stayed in the list of public holidays (Code du travail L3133-1) when it became
+    # the default journée de solidarité in 2005-2007, the years the package leaves it out.
+    national.add(easter(year) + timedelta(days=50))
+    return frozenset(national)
 
 
 def is_public_holiday(day: date) -> bool:
