@@ -6,12 +6,31 @@ import os
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field
 
 from domain.policy import Policy
 
 POLICY_PREFIX = "PERMIS_POLICY_"
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+class StoreUrlError(ValueError):
+    """PERMIS_DATABASE_URL is not a store this service knows."""
+
+
+def store_kind(url: str) -> str:
+    """ "sqlite" or "postgresql": the kind of store `url` names, checked once for every user of
+    it (the event store, the read models, the users' table)."""
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        if not url.startswith("sqlite:///") or len(url) == len("sqlite:///"):
+            raise StoreUrlError(f"{url!r}: expected sqlite:///PATH")
+        return "sqlite"
+    if scheme in POSTGRES_SCHEMES:
+        return "postgresql"
+    raise StoreUrlError(f"{url!r}: PERMIS_DATABASE_URL must start with sqlite:/// or postgresql://")
 
 
 class Settings(BaseModel):

@@ -13,41 +13,39 @@ from eventsourcing.utils import get_topic
 
 from domain.events import ALL_EVENTS
 from domain.licence import Licence
-from infrastructure.recorders import PermisPostgresRecorder, PermisRecorder, PermisSQLiteRecorder
+from infrastructure.recorders import PermisRecorder
+from infrastructure.settings import store_kind
 from infrastructure.transcoding import DateAsISO, EventAsDict, OrjsonTranscoder
 
-
-class StoreUrlError(ValueError):
-    """PERMIS_DATABASE_URL is not a store this service knows."""
+# By topic, which the library imports when it builds the store: a SQLite store never loads
+# psycopg, nor a PostgreSQL one the SQLite recorder (`tests/test_store.py` resolves both).
+SQLITE_RECORDER_TOPIC = "infrastructure.sqlite_recorder:PermisSQLiteRecorder"
+POSTGRES_RECORDER_TOPIC = "infrastructure.postgres_recorder:PermisPostgresRecorder"
 
 
 def environment_for(url: str) -> dict[str, str]:
     """The library's settings for a `sqlite:///PATH` or `postgresql://…` URL."""
     parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
-        if not path:
-            raise StoreUrlError(f"{url!r}: expected sqlite:///PATH")
+    if store_kind(url) == "sqlite":
+        path = unquote(url[len("sqlite:///") :])
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": get_topic(PermisSQLiteRecorder),
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
         }
-    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
-            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parsed.port or 5432),
-            "POSTGRES_USER": unquote(parsed.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
-            "POSTGRES_LOCK_TIMEOUT": "30",
-            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
-            "APPLICATION_RECORDER_TOPIC": get_topic(PermisPostgresRecorder),
-        }
-    raise StoreUrlError(f"{url!r}: PERMIS_DATABASE_URL must start with sqlite:/// or postgresql://")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": unquote(parsed.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "30",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
+        "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
+    }
 
 
 class LicenceStore(Application):

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from infrastructure.settings import store_kind
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "ops" / "migrations"
 VERSION_TABLE = "rm_alembic_version"
 HEAD_REVISION = "0001"
@@ -22,10 +24,10 @@ class ReadModelsUnavailable(RuntimeError):
 
 
 def sqlalchemy_url(url: str) -> str:
-    """PERMIS_DATABASE_URL as SQLAlchemy names it (psycopg 3 for PostgreSQL)."""
-    scheme = urlparse(url).scheme
-    if scheme in ("postgresql", "postgres"):
-        return "postgresql+psycopg" + url[len(scheme) :]
+    """PERMIS_DATABASE_URL as SQLAlchemy names it (psycopg 3 for PostgreSQL); a URL that names
+    no store of this service is a `StoreUrlError`."""
+    if store_kind(url) == "postgresql":
+        return "postgresql+psycopg" + url[len(urlparse(url).scheme) :]
     return url
 
 

@@ -1,4 +1,9 @@
-"""The `permis` command (CONTRACT §3): exit 0 success, 1 refused by the rules, 2 bad input."""
+"""The `permis` command (CONTRACT §3): exit 0 success, 1 refused by the rules, 2 bad input.
+
+Batch scripts run `permis` hundreds of times, so start-up stays light: this module and the
+command groups it registers import only Typer and Rich; each command imports the store, the
+read models (SQLAlchemy) or the web app when it runs, and only the ones it uses.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from domain.events import acting_user
-from infrastructure.logging import configure_logging
-from services.bootstrap import build
 from services.cli_projections import AuditFormat, after_write, audit_trail, write_audit
-from services.journal import parse_journal
-from services.licensing import Licensing, UnknownLicence, UsageError
+
+if TYPE_CHECKING:
+    from services.licensing import Licensing
 
 app = typer.Typer(
     help="Back-office of the French points-based driving licence (permis à points).",
@@ -43,6 +46,8 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _service() -> Licensing:
+    from services.bootstrap import build
+
     try:
         return build()
     except ValueError as error:  # a bad PERMIS_* setting
@@ -52,6 +57,9 @@ def _service() -> Licensing:
 
 @app.callback()
 def _main() -> None:
+    from domain.events import acting_user
+    from infrastructure.logging import configure_logging
+
     configure_logging()
     # Every write records who made it (issue 6, R-9.1): the operator running the command.
     acting_user.set(os.environ.get("PERMIS_ACTOR") or _login())
@@ -69,6 +77,9 @@ def import_(
     file: Annotated[str, typer.Argument(help="A JSON Lines journal, or - for standard input.")],
 ) -> None:
     """Validate every line, then apply them in order (CONTRACT §3)."""
+    from services.journal import parse_journal
+    from services.licensing import UsageError
+
     if file == "-":
         text = sys.stdin.read()
     else:
@@ -106,6 +117,8 @@ def tick(
     to: Annotated[str, typer.Option("--to", help="Apply effects due up to this date.")],
 ) -> None:
     """Apply every time-driven effect due on or before DATE, in date order (CONTRACT §2)."""
+    from services.licensing import UsageError
+
     day = _date(to, "--to")
     assert day is not None
     service = _service()
@@ -130,6 +143,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="The JSON view of CONTRACT §4.")] = False,
 ) -> None:
     """The licence view on a legal date, as known at a recording date."""
+    from services.licensing import UnknownLicence, UsageError
+
     on, known = _date(as_of, "--as-of"), _date(known_at, "--known-at")
     try:
         view = _service().view(neph, on, known)
@@ -176,6 +191,8 @@ def audit(
     ] = None,
 ) -> None:
     """Every event of the licence with its legal date, recording date, rule and reason."""
+    from services.licensing import UnknownLicence
+
     try:
         trail = audit_trail(_service(), neph)
     except UnknownLicence as error:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from services.licensing import Licensing
-
 if TYPE_CHECKING:
     from projections.view import ReadModels
+    from services.licensing import Licensing
 
-# The read models (SQLAlchemy) are imported when a command needs them, not by every `permis` run.
+# `permis` imports this module on every run: the store and the read models (SQLAlchemy) are
+# imported by the commands that use them.
 
 
 class AuditFormat(StrEnum):

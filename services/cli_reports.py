@@ -8,12 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from projections.catch_up import catch_up
-from projections.view import ReadModels
-from services.bootstrap import build
-from services.reports import count_rows, write_csv, write_json
+# `permis` imports this module on every run: the read models (SQLAlchemy) are imported by the
+# report itself.
 
 report_app = typer.Typer(help="Reports over all licences.", no_args_is_help=True)
 err = Console(stderr=True, highlight=False)
@@ -30,7 +27,13 @@ def compliance(
     fmt: Annotated[Format, typer.Option("--format", help="csv or json.")] = Format.CSV,
 ) -> None:
     """Open and breached obligations, flags, overdue attestations by centre, pending invalidations."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from projections.catch_up import catch_up
+    from projections.view import ReadModels
+    from services.bootstrap import build
     from services.cli import _date
+    from services.reports import count_rows, write_csv, write_json
 
     on = _date(as_of, "--as-of")
     assert on is not None

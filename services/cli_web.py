@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import structlog
 import typer
 
-from infrastructure.settings import load_settings
-from infrastructure.users import ConsultationCodes, UserError, UserStore, load_secret_key
+if TYPE_CHECKING:
+    from infrastructure.users import UserStore
 
-log = structlog.get_logger("permis")
+# `permis` imports this module on every run: the users' table (SQLAlchemy, Argon2), the store and
+# the web app (FastAPI, Uvicorn) are imported by the commands that use them.
+
 users_app = typer.Typer(help="Back-office users.", no_args_is_help=True)
 
 
@@ -21,6 +22,8 @@ def _err(message: str) -> None:
 
 
 def _store() -> UserStore:
+    from infrastructure.settings import load_settings
+    from infrastructure.users import UserStore
     from projections.database import engine_for
 
     try:
@@ -36,6 +39,10 @@ def users_add(
     role: Annotated[str, typer.Option("--role", help="operator or auditor")],
 ) -> None:
     """Create a back-office user; the password is read from standard input (first line)."""
+    import structlog
+
+    from infrastructure.users import UserError
+
     if sys.stdin.isatty():
         password = getpass.getpass("password: ")
     else:
@@ -45,7 +52,7 @@ def users_add(
     except UserError as error:
         _err(f"users add: {error}")
         raise typer.Exit(1 if "already exists" in str(error) else 2) from None
-    log.info("users.added", user=user.name, role=str(user.role))
+    structlog.get_logger("permis").info("users.added", user=user.name, role=str(user.role))
     typer.echo(f"user {user.name} ({user.role}) created")
 
 
@@ -56,6 +63,9 @@ def licence_code(
     if len(neph) != 12 or not neph.isdigit():
         _err(f"licence code: {neph!r} is not a NEPH (12 digits)")
         raise typer.Exit(2)
+    import structlog
+
+    from infrastructure.users import ConsultationCodes, load_secret_key
     from services.bootstrap import build
     from services.licensing import UnknownLicence
 
@@ -64,7 +74,7 @@ def licence_code(
     except UnknownLicence as error:
         _err(str(error))
         raise typer.Exit(1) from None
-    log.warning("consultation.code_shown", neph=neph, via="cli")
+    structlog.get_logger("permis").warning("consultation.code_shown", neph=neph, via="cli")
     typer.echo(ConsultationCodes(load_secret_key()).code(neph))
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from infrastructure.clock import Clock, FixedClock, SystemClock
-from services.worker import Worker, WorkerGaveUp
+
+# `permis` imports this module on every run: the worker and the store only when the command runs.
 
 
 def worker(
@@ -25,6 +26,7 @@ def worker(
 ) -> None:
     """Tick to today, then every day; missed days are applied in date order (R-6.4)."""
     from services.cli import _date, _service, err, out  # services.cli registers this module
+    from services.worker import Worker, WorkerGaveUp
 
     pinned = _date(today, "--today")
     clock: Clock = FixedClock(pinned) if pinned else SystemClock()

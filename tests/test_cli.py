@@ -272,3 +272,22 @@ def test_r9_1_audit_lists_every_event_with_dates_rule_and_reason(
     assert trail[2]["actor"].startswith("cli")
     readable = permis(sqlite_url, "audit", "100000000001")
     assert "R-4.2" in readable.stdout and "L223-6" in readable.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("licence", "show", "100000000001"), ("tick", "--to", "2024-01-02"), ("users", "add", "bob")],
+    ids=["licence show", "tick", "users add"],
+)
+def test_a_store_url_this_service_does_not_know_is_a_configuration_error(
+    args: tuple[str, ...],
+) -> None:
+    """Every command, whether it opens the event store or only the users' table, says what is wrong
+    with PERMIS_DATABASE_URL and exits 2 (CONTRACT §3), with no traceback."""
+    extra = ("--role", "operator") if args[0] == "users" else ()
+    result = permis("mysql://db/permis", *args, *extra, stdin="secret\n")
+    assert result.returncode == 2
+    assert (
+        "configuration: 'mysql://db/permis': PERMIS_DATABASE_URL must start with" in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -41,3 +41,15 @@ def test_notification_ids_given_back_are_those_stored(store_url: str) -> None:
     assert given == log
     assert sorted(given) == [r.notification.id for r in recordings]  # in the order saved
     store.close()
+
+
+def test_the_recorders_are_named_by_topics_the_library_resolves() -> None:
+    """The store names its recorders by topic (imported only for their store's kind)."""
+    from eventsourcing.utils import resolve_topic
+
+    from infrastructure.postgres_recorder import PermisPostgresRecorder
+    from infrastructure.sqlite_recorder import PermisSQLiteRecorder
+    from infrastructure.store import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+
+    assert resolve_topic(SQLITE_RECORDER_TOPIC) is PermisSQLiteRecorder
+    assert resolve_topic(POSTGRES_RECORDER_TOPIC) is PermisPostgresRecorder

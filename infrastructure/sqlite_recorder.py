@@ -1,0 +1,149 @@
+"""The SQLite event store (the embedded default) with the service's tables (`recorders`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from infrastructure.recorders import DueEntry, PermisRecorder, Receipt, receipt_rows
+
+
+class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
+    """The SQLite event store with the service's tables (the embedded default)."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS permis_commands (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "command_id TEXT NOT NULL UNIQUE, digest TEXT NOT NULL, outcome TEXT NOT NULL, "
+            "reason TEXT NOT NULL, neph TEXT NOT NULL, recorded_on TEXT NOT NULL, line TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS permis_due (licence_id TEXT PRIMARY KEY, "
+            "neph TEXT NOT NULL UNIQUE, due_on TEXT)",
+            # select_due's keyset order: a page walks the index, however many share a due date
+            "CREATE INDEX IF NOT EXISTS permis_due_order ON permis_due (due_on, licence_id)",
+            "CREATE TABLE IF NOT EXISTS permis_clock (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "clock TEXT NOT NULL)",
+        ]
+
+    def _insert_stored_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]
+    ) -> list[int]:
+        """The library's insert of the events, in one statement rather than one a row.
+
+        The library inserts row by row to read each row's id (the notification id). The writer
+        holds the database's write lock for the whole transaction, so the rows of one insert take
+        consecutive ids, ending at `last_insert_rowid()`.
+        """
+        if not stored_events:
+            return []
+        c.executemany(
+            self.insert_events_statement,
+            [
+                (
+                    e.originator_id.hex if isinstance(e.originator_id, UUID) else e.originator_id,
+                    e.originator_version,
+                    e.topic,
+                    e.state,
+                )
+                for e in stored_events
+            ],
+        )
+        c.execute("SELECT last_insert_rowid() AS id")
+        last = int(c.fetchone()["id"])
+        return list(range(last - len(stored_events) + 1, last + 1))
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = self._insert_stored_events(c, stored_events)
+        receipts: Sequence[Receipt] = kwargs.get("receipts", ())
+        if receipts:
+            c.executemany(
+                "INSERT INTO permis_commands (command_id, digest, outcome, reason, neph, recorded_on, "
+                "line) VALUES (?,?,?,?,?,?,?)",
+                receipt_rows(receipts),
+            )
+        due: Sequence[DueEntry] = kwargs.get("due", ())
+        if due:
+            c.executemany(
+                "INSERT INTO permis_due VALUES (?,?,?) ON CONFLICT (licence_id) "
+                "DO UPDATE SET due_on = excluded.due_on",
+                [(d.licence_id, d.neph, d.due_on.isoformat() if d.due_on else None) for d in due],
+            )
+        clock: date | None = kwargs.get("clock")
+        if clock is not None:
+            c.execute(
+                "INSERT INTO permis_clock VALUES (1, ?) ON CONFLICT (id) "
+                "DO UPDATE SET clock = max(clock, excluded.clock)",
+                (clock.isoformat(),),
+            )
+        return ids
+
+    def select_receipts(self, command_ids: Sequence[str]) -> dict[str, Receipt]:
+        found: dict[str, Receipt] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(command_ids), 500):
+                chunk = list(command_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT * FROM permis_commands WHERE command_id IN ({marks})", chunk)
+                for row in c.fetchall():
+                    found[row["command_id"]] = Receipt(
+                        row["command_id"],
+                        row["digest"],
+                        row["outcome"],
+                        row["reason"],
+                        row["neph"],
+                        date.fromisoformat(row["recorded_on"]),
+                        row["line"],
+                    )
+        return found
+
+    def select_due(
+        self, up_to: date, limit: int, after: tuple[date, str] | None = None
+    ) -> list[DueEntry]:
+        since = (after[0].isoformat(), after[1]) if after else ("", "")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM permis_due WHERE due_on <= ? AND (due_on, licence_id) > (?, ?) "
+                "ORDER BY due_on, licence_id LIMIT ?",
+                (up_to.isoformat(), *since, limit),
+            )
+            return [
+                DueEntry(r["licence_id"], r["neph"], date.fromisoformat(r["due_on"]))
+                for r in c.fetchall()
+            ]
+
+    def select_nephs(self, after: str, limit: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT neph FROM permis_due WHERE neph > ? ORDER BY neph LIMIT ?", (after, limit)
+            )
+            return [r["neph"] for r in c.fetchall()]
+
+    def select_clock(self) -> date | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT clock FROM permis_clock WHERE id = 1")
+            row = c.fetchone()
+            return date.fromisoformat(row["clock"]) if row else None
+
+    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(originator_ids), 500):
+                chunk = [i.hex for i in originator_ids[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({marks})",
+                    chunk,
+                )
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
+        return found
