@@ -506,6 +506,16 @@ class Licence(Aggregate):
             )
         self._not_after(ctx, returned_on, "licence returned")
         possible_on = new_licence_delay(state, invalidation, returned_on)
+        flag = state.flags.get(f"48SI:{invalidation.ref}")
+        if flag is None:
+            breach = ""
+        elif returned_on < flag.legal_on:
+            breach = (
+                f"; in time: the breach of {flag.legal_on}, raised before the return was known, "
+                "is void (R-10.3)"
+            )
+        else:
+            breach = f"; late: the flag raised on {flag.raised_on} is cleared (R-6.2)"
         self._record(
             ctx,
             Decision(
@@ -513,7 +523,7 @@ class Licence(Aggregate):
                 returned_on,
                 "R-7.2",
                 f"L223-5 II: licence returned on {returned_on}; a new licence is possible from "
-                f"{possible_on}, after a medical and psychotechnical examination",
+                f"{possible_on}, after a medical and psychotechnical examination{breach}",
                 {"returned_on": returned_on, "new_licence_possible_on": possible_on},
             ),
         )

@@ -40,6 +40,8 @@ class Settings(BaseModel):
     policy: Policy = Field(default_factory=Policy)
     batch_size: int = 500
     snapshot_interval: int = 50
+    # Processes a large `permis import` may use (`services.parallel_import`): the machine's CPUs.
+    import_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8), ge=1)
 
     model_config = {"arbitrary_types_allowed": True, "frozen": True}
 
@@ -75,4 +77,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         values["batch_size"] = int(env["PERMIS_BATCH_SIZE"])
     if env.get("PERMIS_SNAPSHOT_INTERVAL"):
         values["snapshot_interval"] = int(env["PERMIS_SNAPSHOT_INTERVAL"])
+    if env.get("PERMIS_IMPORT_PROCESSES"):
+        values["import_processes"] = int(env["PERMIS_IMPORT_PROCESSES"])
     return Settings(**values)

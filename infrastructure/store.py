@@ -53,13 +53,14 @@ class LicenceStore(Application):
 
     name = "Licences"
 
-    def __init__(self, url: str, snapshot_interval: int = 50) -> None:
+    def __init__(self, url: str, snapshot_interval: int = 50, create_tables: bool = True) -> None:
         type(self).snapshotting_intervals = {Licence: snapshot_interval}
         self.url = url
         super().__init__(
             env={
                 "IS_SNAPSHOTTING_ENABLED": "y",
                 "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+                "CREATE_TABLE": "y" if create_tables else "n",
                 **environment_for(url),
             }
         )
@@ -82,6 +83,11 @@ class LicenceStore(Application):
         self._take_snapshots(processing)
         self._notify(recordings)
         return recordings
+
+    def reopened(self) -> LicenceStore:
+        """The same store on connections of its own (for another process); its tables exist, and
+        creating them again from several processes at once would conflict on PostgreSQL."""
+        return LicenceStore(self.url, self.snapshotting_intervals[Licence], create_tables=False)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -12,4 +12,6 @@ def build(settings: Settings | None = None) -> Licensing:
     """The application service on the store PERMIS_DATABASE_URL names."""
     settings = settings or load_settings()
     store = LicenceStore(settings.database_url, settings.snapshot_interval)
-    return Licensing(store, current_law(), settings.policy, settings.batch_size)
+    return Licensing(
+        store, current_law(), settings.policy, settings.batch_size, settings.import_processes
+    )

@@ -100,7 +100,7 @@ def import_(
         raise typer.Exit(2)
     service = _service()
     try:
-        report = service.import_lines(lines)
+        report = service.import_lines(lines, processes=service.import_processes)
     except UsageError as error:
         err.print(str(error), markup=False)
         err.print("nothing applied")

@@ -18,6 +18,7 @@ from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
 from services import handlers
 from services.journal import JournalLine, LineError
+from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
 from services.unit_of_work import UnitOfWork, fewer_collections
 
 log = structlog.get_logger("permis")
@@ -50,6 +51,7 @@ class ImportReport:
     applied: int = 0
     skipped: int = 0
     refusals: list[Refusal] = field(default_factory=list)
+    processes: int = 1  # how many processes applied the journal (`services.parallel_import`)
 
     @property
     def refused(self) -> int:
@@ -63,12 +65,29 @@ class Licensing:
     """What operators and batch jobs do with the store (CONTRACT §2, §3)."""
 
     def __init__(
-        self, store: LicenceStore, law: Law, policy: Policy, batch_size: int = 500
+        self,
+        store: LicenceStore,
+        law: Law,
+        policy: Policy,
+        batch_size: int = 500,
+        import_processes: int = 1,
     ) -> None:
         self.store = store
         self.law = law
         self.policy = policy
         self.batch_size = batch_size
+        self.import_processes = import_processes
+        # When this process imports one share of a journal (`services.parallel_import`): which.
+        self._share: tuple[int, int] | None = None
+
+    def for_share(self, share: int, shares: int) -> Licensing:
+        """The service for another process importing share `share` of `shares`."""
+        other = Licensing(self.store.reopened(), self.law, self.policy, self.batch_size)
+        other._share = (share, shares)
+        return other
+
+    def _owns(self, neph: str) -> bool:
+        return self._share is None or share_of(neph, self._share[1]) == self._share[0]
 
     # --- the clock -----------------------------------------------------------------------------
 
@@ -106,6 +125,8 @@ class Licensing:
             for entry in entries:
                 if entry.neph in uow.licences:
                     continue  # already advanced from memory; the index row is stale until commit
+                if not self._owns(entry.neph):
+                    continue  # another process's licence
                 indexed = uow.get(entry.neph)
                 if indexed is not None:
                     effects += self._advance(uow, indexed, to)
@@ -140,12 +161,36 @@ class Licensing:
 
     @fewer_collections()
     def import_lines(
-        self, lines: Sequence[JournalLine], progress: Progress | None = None
+        self,
+        lines: Sequence[JournalLine],
+        progress: Progress | None = None,
+        processes: int = 1,
     ) -> ImportReport:
-        """Apply valid lines in order, in atomic batches, refusing line by line (CONTRACT §3)."""
+        """Apply valid lines in order, in atomic batches, refusing line by line (CONTRACT §3);
+        a large journal in up to `processes` processes (`services.parallel_import`)."""
         receipts, errors = self.check(lines)
         if errors:
             raise UsageError("\n".join(str(e) for e in errors))
+        shares = processes_for(lines, receipts, processes) if progress is None else 1
+        if shares > 1:
+            return import_in_shares(self, lines, receipts, shares)
+        return self._import(lines, receipts, progress, until=clock_after(lines, self.clock()))
+
+    def import_share(
+        self, lines: Sequence[JournalLine], receipts: dict[str, Receipt], until: date | None
+    ) -> ImportReport:
+        """One process's share of a journal: its lines, then its licences' effects due by
+        `until`, the clock the whole journal reaches, which the caller sets when all are done."""
+        return self._import(lines, receipts, until=until, clock_writes=False)
+
+    def _import(
+        self,
+        lines: Sequence[JournalLine],
+        receipts: dict[str, Receipt],
+        progress: Progress | None = None,
+        until: date | None = None,
+        clock_writes: bool = True,
+    ) -> ImportReport:
         report = ImportReport()
         clock = self.clock()
         uow = self._uow()
@@ -168,10 +213,13 @@ class Licensing:
                 else:
                     report.refusals.append(Refusal(line.number, command.id, receipt.reason))
             if len(uow) >= self.batch_size:
-                uow.commit(clock=clock)
+                uow.commit(clock=clock if clock_writes else None)
             if progress is not None:
                 progress(done)
-        uow.commit(clock=clock)
+        if until is not None and (clock is None or until > clock):
+            self._advance_all(uow, until)
+            clock = until
+        uow.commit(clock=clock if clock_writes else None)
         return report
 
     def _replay_receipt(self, line: JournalLine, known: Receipt, report: ImportReport) -> None:

@@ -65,10 +65,16 @@ def _count_events(recorder: Any) -> int:
         return int(row["n"])
 
 
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure_ours(
-    url: str, journal: Path, to: date, batch_size: int, snapshots: int
+    url: str, journal: Path, to: date, batch_size: int, snapshots: int, processes: int
 ) -> dict[str, Any]:
-    """Parse, import and tick the journal through the real service; count what was stored."""
+    """Parse, import (in `processes` processes) and tick the journal through the real service;
+    count what was stored. The CPU and peak memory of the import's processes are counted too."""
     from infrastructure.logging import configure_logging
     from infrastructure.settings import Settings
     from services.bootstrap import build
@@ -93,14 +99,14 @@ def measure_ours(
         return save(*aggregates, **kwargs)
 
     service.store.save = counting_save  # type: ignore[method-assign]
-    started, cpu = time.perf_counter(), time.process_time()
-    report = service.import_lines(lines)
+    started, cpu = time.perf_counter(), time.process_time() + _children_cpu_s()
+    report = service.import_lines(lines, processes=processes)
     import_s = time.perf_counter() - started
     imported = _count_events(service.store.recorder)
     started = time.perf_counter()
     service.tick(to)
     tick_s = time.perf_counter() - started
-    cpu_s = time.process_time() - cpu
+    cpu_s = time.process_time() + _children_cpu_s() - cpu
     events = _count_events(service.store.recorder)
     service.store.close()
     return {
@@ -120,7 +126,10 @@ def measure_ours(
         "aggregates_saved": shape["aggregates"],
         "events_saved": shape["events"],
         "start_rss_mb": start_rss,
-        "peak_rss_mb": _rss_mb(),
+        "peak_rss_mb": max(
+            _rss_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ),
+        "processes": report.processes,
     }
 
 
@@ -165,7 +174,7 @@ def measure_bare(url: str, events: int, per_save: int, per_aggregate: int) -> di
         app.save(*batch)
         saving += time.perf_counter() - before
     elapsed = time.perf_counter() - started
-    cpu_s = time.process_time() - cpu
+    cpu_s = time.process_time() + _children_cpu_s() - cpu
     stored = _count_events(app.recorder)
     app.close()
     return {
@@ -184,15 +193,19 @@ def measure_bare(url: str, events: int, per_save: int, per_aggregate: int) -> di
 @dataclass
 class Store:
     kind: str
-    ours: str
+    ours: str  # imported by one process
+    shared: str  # imported by the processes `permis import` uses (`PERMIS_IMPORT_PROCESSES`)
     bare: str
+
+    def urls(self) -> tuple[str, str, str]:
+        return self.ours, self.shared, self.bare
 
 
 def _postgres(base: str, tag: str) -> tuple[Store | None, str]:
     import psycopg
     from psycopg import sql
 
-    names = (f"permis_bench_{tag}_ours", f"permis_bench_{tag}_bare")
+    names = (f"permis_bench_{tag}_ours", f"permis_bench_{tag}_shared", f"permis_bench_{tag}_bare")
     try:
         with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
             for name in names:
@@ -203,7 +216,7 @@ def _postgres(base: str, tag: str) -> tuple[Store | None, str]:
     except psycopg.Error as error:
         return None, f"PostgreSQL skipped: no server answers at {base} ({error})".strip()
     root = base.rsplit("/", 1)[0]
-    return Store("postgres", f"{root}/{names[0]}", f"{root}/{names[1]}"), ""
+    return Store("postgres", *(f"{root}/{name}" for name in names)), ""
 
 
 def _drop_postgres(base: str, store: Store) -> None:
@@ -211,7 +224,7 @@ def _drop_postgres(base: str, store: Store) -> None:
     from psycopg import sql
 
     with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
-        for url in (store.ours, store.bare):
+        for url in store.urls():
             name = url.rsplit("/", 1)[1]
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -246,9 +259,9 @@ def main() -> None:
     if args.worker:
         kind, *rest = args.worker
         if kind == "ours":
-            url, journal, to, batch, snaps = rest
+            url, journal, to, batch, snaps, processes = rest
             result = measure_ours(
-                url, Path(journal), date.fromisoformat(to), int(batch), int(snaps)
+                url, Path(journal), date.fromisoformat(to), int(batch), int(snaps), int(processes)
             )
         else:
             url, events, per_save, per_aggregate = rest
@@ -264,11 +277,12 @@ def main() -> None:
     defaults = Settings(database_url="sqlite:///unused")
     batch = args.batch_size or defaults.batch_size
     snaps = args.snapshot_interval or defaults.snapshot_interval
+    processes = defaults.import_processes
     to = end_of(args.years)
     print(
         f"permis import benchmark — {date.today()}, {os.cpu_count()} CPU(s), Python "
         f"{sys.version.split()[0]}, logs at {os.environ['PERMIS_LOG_LEVEL']}, batch {batch} "
-        f"licences, snapshot every {snaps} events"
+        f"licences, snapshot every {snaps} events, import in 1 and in {processes} process(es)"
     )
     with tempfile.TemporaryDirectory(prefix="permis-bench-") as tmp:
         started = time.perf_counter()
@@ -285,7 +299,10 @@ def main() -> None:
         stores: list[Store] = []
         if args.store in ("sqlite", "both"):
             stores.append(
-                Store("sqlite", f"sqlite:///{tmp}/ours.sqlite", f"sqlite:///{tmp}/bare.sqlite")
+                Store(
+                    "sqlite",
+                    *(f"sqlite:///{tmp}/{name}.sqlite" for name in ("ours", "shared", "bare")),
+                )
             )
         pg_base = os.environ.get("PERMIS_BENCH_POSTGRES_URL", DEFAULT_PG)
         if args.store in ("postgres", "both"):
@@ -297,9 +314,14 @@ def main() -> None:
         rows = []
         for store in stores:
             try:
-                ours = _run_worker(
-                    "ours", store.ours, str(path), to.isoformat(), str(batch), str(snaps)
+                common = (str(path), to.isoformat(), str(batch), str(snaps))
+                ours = _run_worker("ours", store.ours, *common, "1")
+                shared = (
+                    _run_worker("ours", store.shared, *common, str(processes))
+                    if processes > 1
+                    else None
                 )
+                # The bare library saves batches shaped like the one-process import's.
                 per_save = max(1, round(ours["aggregates_saved"] / max(1, ours["saves"])))
                 per_aggregate = max(
                     1, round(ours["events_saved"] / max(1, ours["aggregates_saved"]))
@@ -310,55 +332,69 @@ def main() -> None:
             finally:
                 if store.kind == "postgres":
                     _drop_postgres(pg_base, store)
-            rows.append((store, ours, bare, per_save, per_aggregate))
+            rows.append((store, ours, shared, bare, per_save, per_aggregate))
         _print_table(rows)
 
 
-def _print_table(rows: list[tuple[Store, dict[str, Any], dict[str, Any], int, int]]) -> None:
+Row = tuple[Store, dict[str, Any], dict[str, Any] | None, dict[str, Any], int, int]
+
+
+def _rates(run: dict[str, Any]) -> tuple[float, float]:
+    """Events a second of the import and tick, in wall time and in client CPU time."""
+    return run["events"] / (run["import_s"] + run["tick_s"]), run["events"] / run["cpu_s"]
+
+
+def _print_run(name: str, run: dict[str, Any], bare: dict[str, Any]) -> None:
+    work = run["import_s"] + run["tick_s"]
+    rate, cpu_rate = _rates(run)
+    bare_rate, bare_cpu_rate = bare["events"] / bare["seconds"], bare["events"] / bare["cpu_s"]
+    lines = run["lines"]
+    print(
+        f"  {name}: import {run['import_s']:.1f} s ({lines / run['import_s']:,.0f} lines/s, "
+        f"{run['imported_events']:,} events), tick {run['tick_s']:.1f} s: {run['events']:,} events "
+        f"in {work:.1f} s = {rate:,.0f} events/s; client CPU {run['cpu_s']:.1f} s; peak RSS "
+        f"{run['peak_rss_mb']:.0f} MB a process"
+    )
+    print(
+        f"        ratio to the bare library: {rate / bare_rate:.2f} "
+        f"(client CPU: {cpu_rate / bare_cpu_rate:.2f})"
+    )
+
+
+def _print_table(rows: list[Row]) -> None:
     table = []
-    for store, ours, bare, per_save, per_aggregate in rows:
-        work = ours["import_s"] + ours["tick_s"]
-        ours_rate, bare_rate = ours["events"] / work, bare["events"] / bare["seconds"]
-        ours_cpu, bare_cpu = ours["events"] / ours["cpu_s"], bare["events"] / bare["cpu_s"]
+    for store, ours, shared, bare, per_save, per_aggregate in rows:
         lines = ours["lines"]
         refusals = "".join(f"\n          {n} x {why}" for why, n in ours["refusals"])
         print(f"\n== {store.kind} ==")
+        print(f"  {lines} lines, {ours['applied']} applied, {ours['refused']} refused{refusals}")
         print(
-            f"  ours: {lines} lines, {ours['applied']} applied, {ours['refused']} refused{refusals}"
+            f"  parse {ours['parse_s']:.1f} s ({lines / ours['parse_s']:,.0f} lines/s, not in "
+            f"the ratios); {ours['saves']} saves of {per_save} aggregates x {per_aggregate} "
+            f"events on average"
         )
         print(
-            f"        parse {ours['parse_s']:.1f} s ({lines / ours['parse_s']:,.0f} lines/s); "
-            f"import {ours['import_s']:.1f} s ({lines / ours['import_s']:,.0f} lines/s, "
-            f"{ours['imported_events']:,} events); tick {ours['tick_s']:.1f} s"
+            f"  bare: {bare['events']:,} events in {bare['seconds']:.1f} s = "
+            f"{bare['events'] / bare['seconds']:,.0f} events/s (save() alone "
+            f"{bare['save_s']:.1f} s); client CPU {bare['cpu_s']:.1f} s; peak RSS "
+            f"{bare['peak_rss_mb']:.0f} MB"
         )
-        print(
-            f"        {ours['events']:,} events in {work:.1f} s = {ours_rate:,.0f} events/s "
-            f"({ours['events'] / (work + ours['parse_s']):,.0f} counting the parse); "
-            f"client CPU {ours['cpu_s']:.1f} s"
-        )
-        print(
-            f"        {ours['saves']} saves of {per_save} aggregates x {per_aggregate} events "
-            f"on average; peak RSS {ours['peak_rss_mb']:.0f} MB "
-            f"({ours['start_rss_mb']:.0f} MB before the work)"
-        )
-        print(
-            f"  bare: {bare['events']:,} events in {bare['seconds']:.1f} s = {bare_rate:,.0f} "
-            f"events/s (save() alone {bare['save_s']:.1f} s); client CPU {bare['cpu_s']:.1f} s; "
-            f"peak RSS {bare['peak_rss_mb']:.0f} MB"
-        )
-        print(
-            f"  ratio ours/bare: {ours_rate / bare_rate:.2f} "
-            f"(client CPU only: {ours_cpu / bare_cpu:.2f})"
-        )
-        table.append((store.kind, ours_rate, bare_rate, lines / ours["import_s"], ours, bare))
+        _print_run("ours, 1 process", ours, bare)
+        table.append((store.kind, "1", ours, bare))
+        if shared is not None:
+            _print_run(f"ours, {shared['processes']} processes", shared, bare)
+            table.append((store.kind, str(shared["processes"]), shared, bare))
     print(
-        f"\n{'store':<10}{'ours ev/s':>11}{'bare ev/s':>11}{'ratio':>7}{'lines/s':>9}"
-        f"{'peak MB ours':>14}{'bare':>6}"
+        f"\n{'store':<10}{'processes':>10}{'ours ev/s':>11}{'bare ev/s':>11}{'ratio':>7}"
+        f"{'CPU ratio':>10}{'lines/s':>9}{'peak MB ours':>14}{'bare':>6}"
     )
-    for kind, ours_rate, bare_rate, lines_rate, ours, bare in table:
+    for kind, processes, run, bare in table:
+        rate, cpu_rate = _rates(run)
+        bare_rate, bare_cpu_rate = bare["events"] / bare["seconds"], bare["events"] / bare["cpu_s"]
         print(
-            f"{kind:<10}{ours_rate:>11,.0f}{bare_rate:>11,.0f}{ours_rate / bare_rate:>7.2f}"
-            f"{lines_rate:>9,.0f}{ours['peak_rss_mb']:>14.0f}{bare['peak_rss_mb']:>6.0f}"
+            f"{kind:<10}{processes:>10}{rate:>11,.0f}{bare_rate:>11,.0f}{rate / bare_rate:>7.2f}"
+            f"{cpu_rate / bare_cpu_rate:>10.2f}{run['lines'] / run['import_s']:>9,.0f}"
+            f"{run['peak_rss_mb']:>14.0f}{bare['peak_rss_mb']:>6.0f}"
         )
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
