@@ -22,3 +22,15 @@ class UnknownOffence(DomainError):
     def __init__(self, key: str) -> None:
         super().__init__(f"offence {key!r} is not in the catalogue")
         self.key = key
+
+
+class LawNotInForce(CommandRefused):
+    """A date before the first value of a legal parameter: the engine knows no law for it (R-9.3).
+
+    A command that needs it is refused like any other; a view on such a date is a usage error.
+    """
+
+    def __init__(self, name: str, on: str, first: str | None) -> None:
+        since = f" (the engine's law starts on {first})" if first else ""
+        super().__init__(f"no value of {name} in force on {on}{since}", "R-9.3")
+        self.name = name

@@ -7,7 +7,8 @@ new event that cites its reason (R-9.2).
 
 from __future__ import annotations
 
-from datetime import date
+from contextlib import suppress
+from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -36,6 +37,15 @@ from domain.state import LicenceState, extended, fold, restated
 
 NEPH_NAMESPACE = UUID("6f1c8a52-2f55-4d43-9a8e-2b1d0c5e7a10")
 FAR_FUTURE = date(9000, 1, 1)
+
+
+class Mark(NamedTuple):
+    """A licence's history and unsaved events at a point, and its version then (`Licence.undo`)."""
+
+    history: int
+    pending: int
+    version: int
+    modified_on: datetime
 
 
 class Context(NamedTuple):
@@ -543,6 +553,28 @@ class Licence(Aggregate):
             for decision in decisions:
                 self._record(Context(recorded_on, None, ctx.law, ctx.policy), decision)
             applied += len(decisions)
+
+    # --- undoing a refused command ---------------------------------------------------------------
+
+    def mark(self) -> Mark:
+        """Where the licence stands, so that a command refused midway can be undone (`undo`)."""
+        return Mark(len(self.history), len(self._pending_events), self.version, self.modified_on)
+
+    def undo(self, mark: Mark) -> None:
+        """Drop what was recorded since `mark`: events not yet saved, so never seen by anyone.
+
+        A command checks its rules before it records, but a rule may still refuse midway (a date
+        before the engine's law, R-9.3): the line is refused and nothing of it stays (CONTRACT §3).
+        """
+        if len(self._pending_events) - mark.pending != len(self.history) - mark.history:
+            raise RuntimeError("only events not yet saved can be undone")
+        del self.history[mark.history :]
+        del self._pending_events[mark.pending :]
+        self._version = mark.version
+        self._modified_on = mark.modified_on
+        # The folds are versioned by the history's length, which the next events could bring back.
+        with suppress(AttributeError):
+            del self._folds
 
     # --- recording -----------------------------------------------------------------------------
 

@@ -132,6 +132,11 @@ class LicenceState:
     _withdrawals: list[Infraction] | None = field(default=None, repr=False, compare=False)
 
     @property
+    def issued(self) -> bool:
+        """A licence was issued by `as_of`, from what was known (its issue was folded)."""
+        return self.issued_on != date.min
+
+    @property
     def ceiling(self) -> int:
         """12, or during probation 6 plus the gains actually credited (R-1.5)."""
         if self.probationary:

@@ -234,7 +234,10 @@ def parse_journal(text: str) -> tuple[list[JournalLine], list[LineError]]:
     lines: list[JournalLine] = []
     errors: list[LineError] = []
     previous_at: date | None = None
-    for number, content in enumerate(text.splitlines(), start=1):
+    # JSON Lines ends a line with "\n" (or "\r\n") only: `str.splitlines` would also cut at
+    # U+2028, U+2029, U+0085 and other breaks that JSON allows raw inside a string.
+    for number, content in enumerate(text.split("\n"), start=1):
+        content = content.removesuffix("\r")
         if not content.strip():
             continue
         try:

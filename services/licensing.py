@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any
 
 import structlog
+from eventsourcing.persistence import IntegrityError
 
-from domain.errors import CommandRefused
+from domain.errors import CommandRefused, LawNotInForce
 from domain.law import Law
 from domain.licence import Context, Licence, licence_id
 from domain.policy import Policy
@@ -23,16 +24,19 @@ from services.unit_of_work import UnitOfWork, fewer_collections
 
 log = structlog.get_logger("permis")
 
+CONFLICT_ATTEMPTS = 5
+"""Times an import starts again when another process saved one of its licences first."""
+
 
 class UsageError(Exception):
     """A request that cannot be carried out as asked (exit 2): nothing was changed."""
 
 
 class UnknownLicence(Exception):
-    """No licence is recorded for this NEPH."""
+    """No licence is recorded for this NEPH (on that date, as known then)."""
 
-    def __init__(self, neph: str) -> None:
-        super().__init__(f"no licence is recorded for NEPH {neph}")
+    def __init__(self, neph: str, when: str = "") -> None:
+        super().__init__(f"no licence is recorded for NEPH {neph}{when}")
         self.neph = neph
 
 
@@ -191,15 +195,51 @@ class Licensing:
         until: date | None = None,
         clock_writes: bool = True,
     ) -> ImportReport:
+        """The lines in order, in batches; started again from what was saved when another process
+        (a worker's tick, say) saved one of the batch's licences first (optimistic concurrency)."""
+        saved: dict[str, Receipt] = {}  # receipts this import saved before it had to start again
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            uow = self._uow()
+            try:
+                return self._import_once(
+                    uow, lines, dict(receipts), saved, progress, until, clock_writes
+                )
+            except IntegrityError:
+                saved.update((receipt.command_id, receipt) for receipt in uow.saved)
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                log.warning("import.conflict", attempt=attempt, saved=len(saved))
+                receipts, errors = self.check(lines)
+                if errors:  # the other process moved the clock past lines not yet applied
+                    raise UsageError(
+                        "another process moved the clock while this journal was imported; "
+                        f"{len(saved)} line(s) were saved, these were not:\n"
+                        + "\n".join(str(e) for e in errors)
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _import_once(
+        self,
+        uow: UnitOfWork,
+        lines: Sequence[JournalLine],
+        receipts: dict[str, Receipt],
+        saved: dict[str, Receipt],
+        progress: Progress | None,
+        until: date | None,
+        clock_writes: bool,
+    ) -> ImportReport:
         report = ImportReport()
+        reported: set[str] = set()
         clock = self.clock()
-        uow = self._uow()
         for done, line in enumerate(lines, start=1):
             if (done - 1) % self.batch_size == 0:  # which licences of the next lines are new
                 uow.expect(ahead.command.neph for ahead in lines[done - 1 : done + self.batch_size])
             command = line.command
             known = receipts.get(command.id)
-            if known is not None:
+            if known is not None and command.id in saved and command.id not in reported:
+                reported.add(command.id)  # applied by this import before it started again
+                self._report(report, line, known)
+            elif known is not None:
                 self._replay_receipt(line, known, report)
             else:
                 if clock is None or command.at > clock:
@@ -207,11 +247,9 @@ class Licensing:
                     clock = command.at
                 receipt = self._apply(uow, line)
                 receipts[command.id] = receipt
+                reported.add(command.id)
                 uow.receipts.append(receipt)
-                if receipt.outcome == "applied":
-                    report.applied += 1
-                else:
-                    report.refusals.append(Refusal(line.number, command.id, receipt.reason))
+                self._report(report, line, receipt)
             if len(uow) >= self.batch_size:
                 uow.commit(clock=clock if clock_writes else None)
             if progress is not None:
@@ -221,6 +259,13 @@ class Licensing:
             clock = until
         uow.commit(clock=clock if clock_writes else None)
         return report
+
+    @staticmethod
+    def _report(report: ImportReport, line: JournalLine, receipt: Receipt) -> None:
+        if receipt.outcome == "applied":
+            report.applied += 1
+        else:
+            report.refusals.append(Refusal(line.number, line.command.id, receipt.reason))
 
     def _replay_receipt(self, line: JournalLine, known: Receipt, report: ImportReport) -> None:
         command = line.command
@@ -237,12 +282,21 @@ class Licensing:
         command = line.command
         ctx = self._ctx(command.at, command.id)
         licence = uow.get(command.neph)
+        mark = None
         try:
             if licence is not None:
                 licence.advance(ctx, command.at)  # effects due today come first (R-0.5)
+                mark = licence.mark()
             created = handlers.handle(command, licence, ctx)
+            changed = created or licence
+            assert changed is not None
+            # Effects this line made due today or earlier are the day's too: the service shows
+            # them at once, so "as of D, known at D" is what was shown on D (R-0.6, R-9.1).
+            changed.advance(ctx, command.at)
         except CommandRefused as refusal:
             if licence is not None:
+                if mark is not None:
+                    licence.undo(mark)  # nothing of a refused line stays (CONTRACT §3)
                 uow.touched(licence)  # what the day's effects changed, and its index row
             log.info(
                 "command.refused",
@@ -256,11 +310,6 @@ class Licensing:
             return Receipt(
                 command.id, line.digest, "refused", str(refusal), command.neph, command.at, line.raw
             )
-        changed = created or licence
-        assert changed is not None
-        # Effects this line made due today or earlier are the day's too: the service shows them
-        # at once, so "as of D, known at D" is what was shown on D (R-0.6, R-9.1).
-        changed.advance(ctx, command.at)
         if created is not None:
             uow.add(created)
         else:
@@ -287,7 +336,14 @@ class Licensing:
             raise UsageError(f"--as-of {as_of} is later than the clock ({clock})")
         licence = self.licence(neph)
         on = as_of or clock or licence.last_recorded_on
-        return licence_view(licence.state(self.law, on, known_at))
+        try:
+            state = licence.state(self.law, on, known_at)
+            if not state.issued:  # issued later, or recorded later than `known_at` (R-9.1)
+                known = f" as known at {known_at}" if known_at else ""
+                raise UnknownLicence(neph, f" on {on}{known}")
+            return licence_view(state)
+        except LawNotInForce as error:
+            raise UsageError(f"{on}: {error.reason}") from None
 
     def audit(self, neph: str) -> list[dict[str, Any]]:
         """Every event of the licence, in recording order, with its dates, rule and reason."""

@@ -80,6 +80,7 @@ class UnitOfWork:
         self.due: dict[str, date | None] = {}
         self.changed: set[str] = set()
         self.receipts: list[Receipt] = []
+        self.saved: list[Receipt] = []  # the receipts of the batches committed
         self.keep = keep
         self._saved: OrderedDict[str, Licence] = OrderedDict()
         self._absent: set[str] = set()  # licences the store was found not to have
@@ -182,6 +183,7 @@ class UnitOfWork:
         due = [DueEntry(lic.id.hex, lic.neph, self.due.get(lic.neph)) for lic in changed]
         if changed or self.receipts or clock is not None:
             self.store.save(*changed, receipts=self.receipts, due=due, clock=clock)
+        self.saved.extend(self.receipts)
         for key, licence in self.licences.items():
             if licence is not None:
                 self._saved[key] = licence

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from domain.errors import UnknownOffence
+from domain.errors import LawNotInForce, UnknownOffence
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,11 @@ class Law:
 
     def value(self, name: str, on: date) -> int:
         """The value of parameter `name` in force on `on` (R-9.3)."""
-        value = _in_force(self.parameters[name], on)
+        values = self.parameters[name]
+        value = _in_force(values, on)
         if value is None:
-            raise LookupError(f"no value of {name} in force on {on.isoformat()}")
+            first = values[0].starts_on.isoformat() if values else None
+            raise LawNotInForce(name, on.isoformat(), first)
         return value.value
 
     def value_or_none(self, name: str, on: date) -> int | None:
