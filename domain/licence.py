@@ -312,6 +312,14 @@ class Licence(Aggregate):
                 self._record(ctx, revocation)
             state = self.state(ctx.law, on)
             infraction = state.infractions[infraction_id]
+        credits = [x.stage_id for x in state.stages.values() if x.credited and credit_date(x) == on]
+        later = ""
+        if credits:
+            # A stage credited from today, recorded earlier, comes after today's withdrawals
+            # the letter and the balance are those before it.
+            state = fold(self.neph, self.history, ctx.law, on, before_phase=ev.StageCredited.PHASE)
+            infraction = state.infractions[infraction_id]
+            later = f"; the credit of stage(s) {', '.join(credits)} of today comes after (R-5.3)"
         letter = choose_letter(state, infraction, points, ctx.policy, on)
         after = max(0, state.balance - points)
         capped = (
@@ -327,9 +335,8 @@ class Licence(Aggregate):
                 f"{infraction.offence_class}) established on {established_on} by {basis}; "
                 f"{infraction.catalogue_points} point(s){capped} withdrawn on the decision of {on}: "
                 f"balance {state.balance} → {after}; "
-                + (
-                    f"letter {letter} (R-3.1)" if letter else "no letter, nothing withdrawn (R-3.1)"
-                ),
+                + (f"letter {letter} (R-3.1)" if letter else "no letter, nothing withdrawn (R-3.1)")
+                + later,
                 {
                     "infraction_id": infraction_id,
                     "established_on": established_on,

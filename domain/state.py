@@ -87,6 +87,7 @@ class Restoration:
     window_start: date
     fold_order: int
     revoked: bool = False
+    generation: int = 0  # the licence it gave points to (R-1.2, R-10.5)
 
 
 @dataclass
@@ -157,6 +158,12 @@ class LicenceState:
             if invalidation.generation == self.generation and not invalidation.annulled:
                 return number
         return None
+
+    def restorations_now(self) -> list[Restoration]:
+        """The restorations and gains of the current licence: a new one after an invalidation
+        starts afresh (R-1.2), its history kept beside it (R-10.5)."""
+        generation = self.generation
+        return [r for r in self.restorations if r.generation == generation]
 
     def withdrawals(self) -> list[Infraction]:
         """Decisions of the current licence that gave rise to a withdrawal (R-10.2), in order.
@@ -339,8 +346,13 @@ def _attestation(event: ev.AttestationReceived, state: LicenceState, position: i
 def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
     stage = _own(state.stages, event.stage_id)
     stage.credited = True
-    stage.points_credited = event.points
-    _set_balance(state, state.balance + event.points)
+    # Up to the stage's points within the ceiling, after every withdrawal decided on or before
+    # the credit's date (R-5.3): one decided that day but recorded after the attestation counts
+    # too, so the points are those the fold finds room for, not only those known when recorded.
+    maximum = state.law.value("stage_max_points", stage.last_day)
+    added = max(0, min(maximum, state.ceiling - state.balance))
+    stage.points_credited = added
+    _set_balance(state, state.balance + added)
     if event.letter is not None:
         # Sent when the attestation is received, after the credit's legal date (R-5.3).
         _send(state, Letter(event.letter, event.stage_id, event.recorded_on))
@@ -420,6 +432,7 @@ def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> N
             [],
             event.effective_on,
             state.fold_order,
+            generation=state.generation,
         )
     )
 
@@ -443,6 +456,7 @@ def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> N
             list(event.infraction_ids),
             event.window_start,
             state.fold_order,
+            generation=state.generation,
         )
     )
 
@@ -562,14 +576,19 @@ def fold(
     law: Law,
     as_of: date,
     known_at: date | None = None,
+    before_phase: int | None = None,
 ) -> LicenceState:
-    """The state on the legal date `as_of`, from what was recorded by `known_at` (R-9.1)."""
+    """The state on the legal date `as_of`, from what was recorded by `known_at` (R-9.1); with
+    `before_phase`, before the events of that phase or later on `as_of` (the day's stage credits,
+    which come after its withdrawals, R-5.3)."""
     state = LicenceState(neph=neph, as_of=as_of, law=law)
     known: Iterable[tuple[int, ev.LicenceEvent]] = ordered(history)
     for position, event in known:
         if known_at is not None and event.recorded_on > known_at:
             continue
         if event.effective_on > as_of:
+            break
+        if before_phase is not None and event.effective_on == as_of and before_phase <= event.PHASE:
             break
         _take(state, event, position)
     return state

@@ -18,7 +18,7 @@ def new_licence_delay(state: LicenceState, invalidation: Invalidation, returned_
         other is not invalidation
         and not other.annulled
         and other.notified_on is not None
-        and add_years(other.notified_on, window) > this
+        and add_years(other.notified_on, window) >= this  # "within", inclusive
         and other.notified_on <= this
         for other in state.invalidations
     )

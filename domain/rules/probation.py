@@ -67,7 +67,7 @@ def probation_effects(state: LicenceState) -> list[Effect]:
         return []
     end_on, shortened = end
     effects = [Effect(end_on, RANK + 1, "probation_end", _end(end_on, shortened))]
-    credited = sum(1 for r in state.restorations if r.rule == "R-1.4")
+    credited = sum(1 for r in state.restorations_now() if r.rule == "R-1.4")
     anniversary = add_years(state.probation_started_on, credited + 1)
     if anniversary < end_on and is_clean(state, date.max):
         effects.append(

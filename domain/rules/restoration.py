@@ -19,11 +19,14 @@ class _Past:
 
     def __init__(self, restorations: list[Restoration]) -> None:
         self.single: set[str] = set()  # R-4.1, revoked or not: a point comes back once
-        self.ten_years: set[str] = set()  # R-4.3, likewise
+        self.single_back: set[str] = set()  # R-4.1 not revoked: that point is back
+        self.ten_years: set[str] = set()  # R-4.3, revoked or not
         self.full: list[Restoration] = []  # R-4.2 not revoked (R-4.4), in order
         for r in restorations:
             if r.rule == "R-4.1":
                 self.single.update(r.infraction_ids)
+                if not r.revoked:
+                    self.single_back.update(r.infraction_ids)
             elif r.rule == "R-4.3":
                 self.ten_years.update(r.infraction_ids)
             elif r.rule == "R-4.2" and not r.revoked:
@@ -37,7 +40,7 @@ def restoration_effects(state: LicenceState) -> list[Effect]:
     withdrawals = state.withdrawals()
     if not withdrawals:  # every restoration gives back the points of a withdrawal
         return []
-    past = _Past(state.restorations)
+    past = _Past(state.restorations_now())
     return [
         *_single_point(state, withdrawals, past),
         *_full(state, withdrawals, past),
@@ -59,11 +62,28 @@ def _single_point(state: LicenceState, withdrawals: list[Infraction], past: _Pas
         own = frozenset({w.infraction_id})
         if withdrawal_committed_between(state, w.established_on, due, own):
             continue
-        effects.append(Effect(due, RANK, f"single:{w.infraction_id}", _restore_single(w, due)))
+        on = _once_decided(due, [w])
+        effects.append(
+            Effect(on, RANK, f"single:{w.infraction_id}", _restore_single(w, on, _late(due, on)))
+        )
     return effects
 
 
-def _restore_single(w: Infraction, on: date) -> Decide:
+def _once_decided(due: date, withdrawals: list[Infraction]) -> date:
+    """A restoration's date: its due date, or the day the last of the withdrawals it gives back
+    was decided if later, since points come back only once withdrawn (R-2.2, R-4.5)."""
+    decided = [w.decided_on for w in withdrawals if w.decided_on is not None]
+    return max([due, *decided])
+
+
+def _late(due: date, on: date) -> str:
+    """What a reason adds when the withdrawal was decided after its restoration fell due."""
+    if on == due:
+        return ""
+    return f"; due on {due}, but decided only on {on}: the points come back that day"
+
+
+def _restore_single(w: Infraction, on: date, late: str) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         points = max(0, min(1, state.ceiling - state.balance))
         return [
@@ -72,7 +92,7 @@ def _restore_single(w: Infraction, on: date) -> Decide:
                 on,
                 "R-4.1",
                 f"L223-6 al.3: no infraction committed within 6 months of the réalité of "
-                f"{w.infraction_id} ({w.established_on}): its point comes back (+{points})",
+                f"{w.infraction_id} ({w.established_on}): its point comes back (+{points}){late}",
                 {
                     "points": points,
                     "infraction_ids": [w.infraction_id],
@@ -101,12 +121,12 @@ def _full(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> li
     ids = frozenset(w.infraction_id for w in since)
     if withdrawal_committed_between(state, last_established, due, ids):
         return []
-    return [
-        Effect(due, RANK + 1, "full", _restore_full(sorted(ids), last_established, serious, due))
-    ]
+    on = _once_decided(due, since)
+    decide = _restore_full(sorted(ids), last_established, serious, on, _late(due, on))
+    return [Effect(on, RANK + 1, "full", decide)]
 
 
-def _restore_full(ids: list[str], start: date, serious: bool, on: date) -> Decide:
+def _restore_full(ids: list[str], start: date, serious: bool, on: date, late: str) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         points = max(0, state.ceiling - state.balance)
         delay = "3 years (a délit or a 4th/5th-class contravention)" if serious else "2 years"
@@ -116,7 +136,7 @@ def _restore_full(ids: list[str], start: date, serious: bool, on: date) -> Decid
                 on,
                 "R-4.2",
                 f"L223-6 al.1-2: {delay} since the last réalité ({start}) without a new infraction: "
-                f"the balance becomes {state.ceiling} (+{points})",
+                f"the balance becomes {state.ceiling} (+{points}){late}",
                 {"points": points, "infraction_ids": ids, "window_start": start},
             )
         ]
@@ -131,16 +151,21 @@ def _ten_years(state: LicenceState, withdrawals: list[Infraction], past: _Past) 
     for w in withdrawals:
         if w.offence_class not in TEN_YEAR_CLASSES or w.infraction_id in done:
             continue
+        if w.infraction_id in past.single_back:  # its point came back after 6 months (R-4.1)
+            continue
         if w.established_on is None or any(r.fold_order > w.position for r in full):
             continue
         due = add_years(
             w.established_on, state.law.value("ten_year_restoration_years", w.established_on)
         )
-        effects.append(Effect(due, RANK + 2, f"ten:{w.infraction_id}", _restore_ten(w, due)))
+        on = _once_decided(due, [w])
+        effects.append(
+            Effect(on, RANK + 2, f"ten:{w.infraction_id}", _restore_ten(w, on, _late(due, on)))
+        )
     return effects
 
 
-def _restore_ten(w: Infraction, on: date) -> Decide:
+def _restore_ten(w: Infraction, on: date, late: str) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         points = max(0, min(w.points or 0, state.ceiling - state.balance))
         return [
@@ -149,7 +174,7 @@ def _restore_ten(w: Infraction, on: date) -> Decide:
                 on,
                 "R-4.3",
                 f"L223-6 al.5: 10 years since the réalité of {w.infraction_id} "
-                f"({w.offence_class}, {w.established_on}): its points come back (+{points})",
+                f"({w.offence_class}, {w.established_on}): its points come back (+{points}){late}",
                 {
                     "points": points,
                     "infraction_ids": [w.infraction_id],

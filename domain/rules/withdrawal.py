@@ -81,7 +81,7 @@ def revocations(
     if not policy.revoke_restorations_on_late_knowledge:
         return []
     decisions = []
-    for r in state.restorations:
+    for r in state.restorations_now():
         if r.revoked:
             continue
         if r.rule in ("R-4.1", "R-4.2"):
