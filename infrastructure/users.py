@@ -18,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -33,10 +35,18 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from infrastructure.settings import store_kind
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+    from sqlalchemy.dialects.sqlite import Insert as SQLiteInsert
+
 SECRET_ENV = "PERMIS_SECRET_KEY"
-SECRET_FILE = "secret.key"
+SECRET_FILE_ENV = "PERMIS_SECRET_KEY_FILE"
+SECRET_FILE = "secret.key"  # beside a SQLite store's database file
 
 metadata = MetaData()
 
@@ -74,6 +84,10 @@ class Role(StrEnum):
 
     OPERATOR = "operator"
     AUDITOR = "auditor"
+
+
+class SecretKeyError(ValueError):
+    """No secret key can be found for this store: a configuration error."""
 
 
 class UserError(ValueError):
@@ -165,12 +179,40 @@ class UserStore:
 # --- consultation codes (R-8.1, R-3.4) -------------------------------------------------------
 
 
-def load_secret_key(environ: Mapping[str, str] | None = None, var_dir: Path | None = None) -> bytes:
-    """PERMIS_SECRET_KEY, else a random key written once to var/secret.key (mode 600)."""
+def load_secret_key(database_url: str, environ: Mapping[str, str] | None = None) -> bytes:
+    """The key of the consultation codes and session tokens: the same for every command on a store,
+    wherever it runs, or `permis licence code` and `permis serve` would disagree (R-8.1).
+
+    PERMIS_SECRET_KEY, else the file PERMIS_SECRET_KEY_FILE names, else, for a SQLite store, the
+    file `secret.key` beside the database, created once with a random key (mode 600). A
+    PostgreSQL store has no such place: one of the two variables must name the key.
+    """
     env = os.environ if environ is None else environ
     if env.get(SECRET_ENV):
         return env[SECRET_ENV].encode()
-    path = (var_dir or Path("var")) / SECRET_FILE
+    if env.get(SECRET_FILE_ENV):
+        return _read_key_file(Path(env[SECRET_FILE_ENV]))
+    if store_kind(database_url) != "sqlite":
+        raise SecretKeyError(
+            f"{SECRET_ENV} or {SECRET_FILE_ENV} must be set on a PostgreSQL store: "
+            "the key of the holders' consultation codes and of the web sessions"
+        )
+    return _key_beside(Path(make_url(database_url).database or "."))
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        key = path.read_text().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SecretKeyError(f"{SECRET_FILE_ENV}: {path}: cannot be read ({error})") from None
+    if not key:
+        raise SecretKeyError(f"{SECRET_FILE_ENV}: {path} is empty")
+    return key.encode()
+
+
+def _key_beside(database: Path) -> bytes:
+    """`secret.key` in the SQLite database's directory, written once with a random key."""
+    path = database.parent / SECRET_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -207,6 +249,17 @@ class ConsultationCodes:
         return hmac.compare_digest(given.encode(), self.code(neph).replace("-", "").encode())
 
 
+def _upsert(dialect: str, table: Table) -> SQLiteInsert | PostgresInsert:
+    """An INSERT that takes ON CONFLICT (SQLite ≥ 3.35, PostgreSQL), in the store's dialect."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+    from sqlalchemy.dialects.postgresql import insert as postgres_insert
+
+    return postgres_insert(table)
+
+
 class Outcome(StrEnum):
     OK = "ok"
     WRONG = "wrong"
@@ -231,38 +284,41 @@ class ConsultationGuard:
 
     def attempt(self, neph: str, correct: bool, now: datetime) -> Attempt:
         """Record one attempt and say whether it may proceed (R-8.3: every attempt is logged)."""
-        for _ in range(3):  # two first attempts at once race on the insert: retry
-            try:
-                return self._attempt(neph, correct, now)
-            except IntegrityError:
-                continue
-        raise RuntimeError(f"consultation lock of {neph}: could not be updated")
-
-    def _attempt(self, neph: str, correct: bool, now: datetime) -> Attempt:
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(locks_table).where(locks_table.c.neph == neph).with_for_update()
-            ).first()
-            if row is not None and row.locked_until is not None and row.locked_until > now:
-                result = Attempt(Outcome.LOCKED, locked_until=row.locked_until)
+            failures, locked_until = self._claim(conn, neph)
+            if locked_until is not None and locked_until > now:
+                result = Attempt(Outcome.LOCKED, locked_until=locked_until)
             else:
-                result = self._decide(row.failures if row is not None else 0, correct, now)
-                values = {
-                    "failures": 0 if result.outcome == Outcome.OK else self._failures(result),
-                    "locked_until": result.locked_until,
-                }
-                if row is None:
-                    conn.execute(insert(locks_table).values(neph=neph, **values))
-                else:
-                    conn.execute(
-                        update(locks_table).where(locks_table.c.neph == neph).values(**values)
-                    )
+                result = self._decide(failures, correct, now)
+                conn.execute(
+                    update(locks_table)
+                    .where(locks_table.c.neph == neph)
+                    .values(failures=self._failures(result), locked_until=result.locked_until)
+                )
             conn.execute(
                 insert(attempts_table).values(
                     neph=neph, attempted_at=now, outcome=str(result.outcome)
                 )
             )
         return result
+
+    def _claim(self, conn: Connection, neph: str) -> tuple[int, datetime | None]:
+        """The NEPH's count and lock, read by a write that holds them until the transaction ends.
+
+        Concurrent attempts on one NEPH must take turns, or two read the same count and one wrong
+        code is lost. `SELECT … FOR UPDATE` does that on PostgreSQL only: SQLite ignores it and
+        reads without a write lock. An upsert that changes nothing takes the row's lock on
+        PostgreSQL and the database's write lock on SQLite, creates the row on a first attempt
+        (two first attempts at once cannot both insert it), and returns the values it locked.
+        """
+        upsert = _upsert(conn.dialect.name, locks_table).values(
+            neph=neph, failures=0, locked_until=None
+        )
+        claim = upsert.on_conflict_do_update(
+            index_elements=[locks_table.c.neph], set_={"failures": locks_table.c.failures}
+        ).returning(locks_table.c.failures, locks_table.c.locked_until)
+        row = conn.execute(claim).one()
+        return row.failures, row.locked_until
 
     def _decide(self, failures: int, correct: bool, now: datetime) -> Attempt:
         if correct:
@@ -273,7 +329,7 @@ class ConsultationGuard:
         return Attempt(Outcome.WRONG, remaining=self.max_attempts - failures)
 
     def _failures(self, result: Attempt) -> int:
-        """Wrong codes counted so far; a lock starts the count again."""
+        """Wrong codes counted so far; a good code or a lock starts the count again."""
         if result.locked_until is not None or result.remaining is None:
             return 0
         return self.max_attempts - result.remaining

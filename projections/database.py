@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,6 +18,12 @@ VERSION_TABLE = "rm_alembic_version"
 HEAD_REVISION = "0001"
 """The newest migration under ops/migrations/versions (a test checks they agree)."""
 MIGRATION_LOCK = 0x7065726D6973  # pg_advisory_xact_lock key taken while migrating ("permis")
+
+
+# Alembic's migration context is global to the process: two threads migrating at once (two workers,
+# or web requests, in one process) wait on each other for ever. Processes are kept apart by the
+# PostgreSQL advisory lock the migration takes (MIGRATION_LOCK).
+_MIGRATING = threading.Lock()
 
 
 class ReadModelsUnavailable(RuntimeError):
@@ -53,22 +60,30 @@ def ensure_schema(engine: Engine) -> None:
     try:
         if current_revision(engine) == HEAD_REVISION:
             return
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        try:
-            with engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-        except SQLAlchemyError:
-            # SQLite has no lock to take: two processes on first use, and the second finds the
-            # tables the first is creating. Wait for it to finish rather than fail.
-            for _ in range(50):
-                if current_revision(engine) == HEAD_REVISION:
-                    return
-                time.sleep(0.1)
-            raise
+        with _MIGRATING:
+            _upgrade(engine)
     except SQLAlchemyError as error:
         raise ReadModelsUnavailable(f"read models: {error}") from error
+
+
+def _upgrade(engine: Engine) -> None:
+    """`alembic upgrade head` on `engine` (one thread of the process at a time)."""
+    if current_revision(engine) == HEAD_REVISION:  # another thread did it while this one waited
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError:
+        # SQLite has no lock to take: two processes on first use, and the second finds the
+        # tables the first is creating. Wait for it to finish rather than fail.
+        for _ in range(50):
+            if current_revision(engine) == HEAD_REVISION:
+                return
+            time.sleep(0.1)
+        raise

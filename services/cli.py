@@ -11,14 +11,16 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from services.cli_projections import AuditFormat, after_write, audit_trail, write_audit
+from services.formats import NotADate, is_neph, iso_date
 
 if TYPE_CHECKING:
     from services.licensing import Licensing
@@ -35,24 +37,42 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+T = TypeVar("T")
+
+
 def _date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return iso_date(value)
+    except NotADate:
         err.print(f"{option}: {value!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
+def _neph(value: str, command: str) -> str:
+    """A NEPH is exactly 12 digits (CONTRACT §1): anything else is bad usage, exit 2."""
+    if not is_neph(value):
+        err.print(f"{command}: {value!r} is not a NEPH (12 digits)", markup=False)
+        raise typer.Exit(2)
+    return value
+
+
+def _configured(wire: Callable[[], T]) -> T:
+    """`wire()` builds something from the PERMIS_* settings; a bad one (a ValueError: an unknown
+    store URL, a policy that is not a number, a missing secret key) is bad usage, exit 2
+    (CONTRACT §3), the same for every command."""
+    try:
+        return wire()
+    except ValueError as error:
+        err.print(f"configuration: {error}")
         raise typer.Exit(2) from None
 
 
 def _service() -> Licensing:
     from services.bootstrap import build
 
-    try:
-        return build()
-    except ValueError as error:  # a bad PERMIS_* setting
-        err.print(f"configuration: {error}")
-        raise typer.Exit(2) from None
+    return _configured(build)
 
 
 @app.callback()
@@ -78,7 +98,7 @@ def import_(
 ) -> None:
     """Validate every line, then apply them in order (CONTRACT §3)."""
     from services.journal import parse_journal
-    from services.licensing import UsageError
+    from services.licensing import ImportStopped, UsageError
 
     if file == "-":
         text = sys.stdin.read()
@@ -105,6 +125,10 @@ def import_(
         err.print(str(error), markup=False)
         err.print("nothing applied")
         raise typer.Exit(2) from None
+    except ImportStopped as stopped:  # some batches saved, not all: neither 0 nor "nothing applied"
+        err.print(str(stopped), markup=False)
+        after_write(service)
+        raise typer.Exit(1) from None
     for refusal in report.refusals:
         out.print(str(refusal), markup=False)
     out.print(f"applied: {report.applied}, skipped: {report.skipped}, refused: {report.refused}")
@@ -145,6 +169,7 @@ def show(
     """The licence view on a legal date, as known at a recording date."""
     from services.licensing import UnknownLicence, UsageError
 
+    _neph(neph, "licence show")
     on, known = _date(as_of, "--as-of"), _date(known_at, "--known-at")
     try:
         view = _service().view(neph, on, known)
@@ -193,6 +218,7 @@ def audit(
     """Every event of the licence with its legal date, recording date, rule and reason."""
     from services.licensing import UnknownLicence
 
+    _neph(neph, "audit")
     try:
         trail = audit_trail(_service(), neph)
     except UnknownLicence as error:

@@ -31,13 +31,12 @@ def compliance(
 
     from projections.catch_up import catch_up
     from projections.view import ReadModels
-    from services.bootstrap import build
-    from services.cli import _date
+    from services.cli import _date, _service
     from services.reports import count_rows, write_csv, write_json
 
     on = _date(as_of, "--as-of")
     assert on is not None
-    service = build()
+    service = _service()
     clock = service.clock()
     if clock is not None and on > clock:
         err.print(f"--as-of {on} is later than the clock ({clock})")

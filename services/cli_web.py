@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from infrastructure.users import UserStore
+    from infrastructure.users import ConsultationCodes, UserStore
+    from services.licensing import Licensing
 
 # `permis` imports this module on every run: the users' table (SQLAlchemy, Argon2), the store and
 # the web app (FastAPI, Uvicorn) are imported by the commands that use them.
@@ -25,12 +26,9 @@ def _store() -> UserStore:
     from infrastructure.settings import load_settings
     from infrastructure.users import UserStore
     from projections.database import engine_for
+    from services.cli import _configured
 
-    try:
-        return UserStore(engine_for(load_settings().database_url))
-    except ValueError as error:
-        _err(f"configuration: {error}")
-        raise typer.Exit(2) from None
+    return _configured(lambda: UserStore(engine_for(load_settings().database_url)))
 
 
 @users_app.command("add")
@@ -60,22 +58,37 @@ def licence_code(
     neph: Annotated[str, typer.Argument(help="The licence's NEPH (12 digits).")],
 ) -> None:
     """Print the holder's confidential consultation code (an operator action, logged; R-8.1)."""
-    if len(neph) != 12 or not neph.isdigit():
-        _err(f"licence code: {neph!r} is not a NEPH (12 digits)")
-        raise typer.Exit(2)
+    from services.cli import _configured, _neph
+
+    _neph(neph, "licence code")
     import structlog
 
-    from infrastructure.users import ConsultationCodes, load_secret_key
-    from services.bootstrap import build
+    from domain.events import acting_user
     from services.licensing import UnknownLicence
 
+    service, codes = _configured(_service_and_codes)
     try:
-        build().licence(neph)
+        service.licence(neph)
     except UnknownLicence as error:
         _err(str(error))
         raise typer.Exit(1) from None
-    structlog.get_logger("permis").warning("consultation.code_shown", neph=neph, via="cli")
-    typer.echo(ConsultationCodes(load_secret_key()).code(neph))
+    # Who asked, as the web's `consultation.code_printed` says: PERMIS_ACTOR or the login.
+    structlog.get_logger("permis").warning(
+        "consultation.code_shown", neph=neph, via="cli", user=acting_user.get()
+    )
+    typer.echo(codes.code(neph))
+
+
+def _service_and_codes() -> tuple[Licensing, ConsultationCodes]:
+    """The store and its consultation codes; the key first, so that a missing one is reported
+    before the store is opened."""
+    from infrastructure.settings import load_settings
+    from infrastructure.users import ConsultationCodes, load_secret_key
+    from services.bootstrap import build
+
+    settings = load_settings()
+    codes = ConsultationCodes(load_secret_key(settings.database_url))
+    return build(settings), codes
 
 
 def serve(
@@ -85,9 +98,10 @@ def serve(
     """The web back-office and the HTTP API (its OpenAPI document at /openapi.json)."""
     import uvicorn
 
-    from services.web.app import create_app
+    from services.cli import _configured
+    from services.web.app import context_from, create_app
 
-    app = create_app()
+    app = create_app(_configured(context_from))
     typer.echo(
         f"permis: back-office on http://{host}:{port}/ (API: http://{host}:{port}/openapi.json)"
     )

@@ -23,23 +23,15 @@ from pydantic import (
 
 from domain.glossary import OFFENCE_CLASSES
 from domain.law import current_law
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from services.formats import NEPH_PATTERN, iso_date
 
 
 def _legal_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a calendar date") from None
+    return value if isinstance(value, date) else iso_date(value)
 
 
 LegalDate = Annotated[date, BeforeValidator(_legal_date)]
-Neph = Annotated[str, Field(pattern=r"^\d{12}$", strict=True)]
+Neph = Annotated[str, Field(pattern=NEPH_PATTERN, strict=True)]
 Ident = Annotated[str, Field(min_length=1, max_length=128, strict=True)]
 Text = Annotated[str, Field(min_length=1, max_length=256, strict=True)]
 

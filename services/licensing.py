@@ -19,7 +19,13 @@ from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
 from services import handlers
 from services.journal import JournalLine, LineError
-from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
+from services.parallel_import import (
+    ImportStopped,
+    clock_after,
+    import_in_shares,
+    processes_for,
+    share_of,
+)
 from services.unit_of_work import UnitOfWork, fewer_collections
 
 log = structlog.get_logger("permis")
@@ -211,10 +217,11 @@ class Licensing:
                 log.warning("import.conflict", attempt=attempt, saved=len(saved))
                 receipts, errors = self.check(lines)
                 if errors:  # the other process moved the clock past lines not yet applied
-                    raise UsageError(
+                    raise ImportStopped(
                         "another process moved the clock while this journal was imported; "
                         f"{len(saved)} line(s) were saved, these were not:\n"
-                        + "\n".join(str(e) for e in errors)
+                        + "\n".join(str(e) for e in errors),
+                        saved=len(saved),
                     ) from None
         raise AssertionError("unreachable")
 
@@ -397,4 +404,11 @@ _COMMON = frozenset(
     }
 )
 
-__all__ = ["ImportReport", "Licensing", "UnknownLicence", "UsageError", "licence_id"]
+__all__ = [
+    "ImportReport",
+    "ImportStopped",
+    "Licensing",
+    "UnknownLicence",
+    "UsageError",
+    "licence_id",
+]

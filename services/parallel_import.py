@@ -38,7 +38,18 @@ MIN_LINES_A_PROCESS = 5_000
 """Below this many new lines for each process, starting processes costs more than it saves."""
 
 
-class ShareFailed(RuntimeError):
+class ImportStopped(Exception):
+    """An import stopped part way (exit 1): the batches it saved stand, the rest was not applied.
+
+    `saved` is how many lines were saved, when it is known.
+    """
+
+    def __init__(self, message: str, saved: int | None = None) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
+class ShareFailed(ImportStopped):
     """A process importing a share of the journal failed; the others' batches are saved."""
 
 

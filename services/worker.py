@@ -10,6 +10,9 @@ in the same transaction as the events. Hence:
 - two workers at once cannot both record an effect: the second save of a licence version fails
   with `IntegrityError`, and the loser simply ticks the day again, when the winner's licences are
   no longer due. A PostgreSQL advisory lock makes them take turns, but is not relied upon.
+
+After each run that had days to tick, the read models are brought up to date from the event
+stream, as after `permis tick` (`projections.catch_up.after_write`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from eventsourcing.persistence import IntegrityError
 
 from infrastructure.clock import Clock
 from infrastructure.worker_lock import advisory_lock
+from projections.catch_up import after_write
 from services.licensing import Licensing, UsageError
 
 log = structlog.get_logger("permis.worker")
@@ -91,13 +95,13 @@ class Worker:
         if run.clock is not None and run.clock >= today:
             return run  # the common case of a wake-up: nothing to take a lock for
         started = time.monotonic()
-        if not self.use_lock:
-            self._days(today, run)
-        else:
-            with advisory_lock(self.service.store, self.stop) as held:
-                if held:
-                    log.info("worker.lock.held", waited_s=round(time.monotonic() - started, 3))
-                    self._days(today, run)
+        try:
+            self._days_in_turn(today, run, started)
+        finally:
+            # The read models follow the event stream, as after `permis tick` (README), also after
+            # a run cut short by a conflict or a signal: what was saved is projected. The days
+            # ticked stand even if this fails; the next write catches the read models up.
+            after_write(self.service)
         run.stopped = self.stop.is_set() and (run.clock is None or run.clock < today)
         summary = {
             "today": today.isoformat(),
@@ -112,6 +116,16 @@ class Worker:
         else:
             log.info("worker.caught_up", **summary)
         return run
+
+    def _days_in_turn(self, today: date, run: CatchUp, started: float) -> None:
+        """`_days`, holding the advisory lock unless told not to (it is not relied upon)."""
+        if not self.use_lock:
+            self._days(today, run)
+            return
+        with advisory_lock(self.service.store, self.stop) as held:
+            if held:
+                log.info("worker.lock.held", waited_s=round(time.monotonic() - started, 3))
+                self._days(today, run)
 
     def _days(self, today: date, run: CatchUp) -> None:
         # The clock is read again before every day: another worker may have moved it meanwhile.

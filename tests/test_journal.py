@@ -50,3 +50,21 @@ def test_a_malformed_line_is_named_by_its_number() -> None:
     """The error names the line as a reader counts them (line feeds)."""
     _, errors = parse_journal(json.dumps(ISSUE) + "\n{not json\n")
     assert [str(e).split(":")[0] for e in errors] == ["line 2"]
+
+
+def test_a_neph_of_other_scripts_digits_or_a_loose_date_is_malformed() -> None:
+    """CONTRACT §1: a NEPH is 12 ASCII digits and a date is YYYY-MM-DD, nothing else: digits of
+    other scripts, a basic or week date, a date with a line end inside the string, are refused."""
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in ISSUE["neph"])  # type: ignore[attr-defined]
+    for field, value in [
+        ("neph", arabic_indic),
+        ("neph", "10000000000\uff11"),  # a fullwidth 1
+        ("issued_on", "20090504"),
+        ("issued_on", "2009-W19-1"),
+        ("issued_on", "2009-05-04\n"),
+        ("issued_on", "\u0662009-05-04"),
+        ("issued_on", "2009-02-30"),
+    ]:
+        _, errors = parse_journal(json.dumps({**ISSUE, field: value}) + "\n")
+        assert [str(e).split(":")[0] for e in errors] == ["line 1"], (field, value)
+        assert field in str(errors[0]), (field, value, str(errors[0]))

@@ -13,8 +13,9 @@ from pydantic import TypeAdapter as _TypeAdapter
 
 from infrastructure.users import User
 from services import reports
-from services.journal import Command
-from services.licensing import UnknownLicence, UsageError
+from services.formats import NEPH_PATTERN
+from services.journal import Command, LegalDate
+from services.licensing import ImportStopped, UnknownLicence, UsageError
 from services.web import dashboard, operations
 from services.web.auth import Action, api_requires, tokens, web
 from services.web.errors import ApiError, line_errors
@@ -36,7 +37,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 Reader = Annotated[User, Depends(api_requires(Action.READ))]
 Writer = Annotated[User, Depends(api_requires(Action.WRITE))]
-NephPath = Annotated[str, Path(pattern=r"^\d{12}$", description="the licence's NEPH, 12 digits")]
+NephPath = Annotated[str, Path(pattern=NEPH_PATTERN, description="the licence's NEPH, 12 digits")]
 
 _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "no valid bearer token"},
@@ -110,8 +111,12 @@ def licence(
     request: Request,
     user: Reader,
     neph: NephPath,
-    as_of: Annotated[date | None, Query(description="legal date (default: the clock)")] = None,
-    known_at: Annotated[date | None, Query(description="only what was recorded by then")] = None,
+    # Strictly YYYY-MM-DD, as in the journal (`LegalDate`): pydantic's `date` would also take
+    # 1735689600 (unix time) or 2025-06-01T00:00:00.
+    as_of: Annotated[LegalDate | None, Query(description="legal date (default: the clock)")] = None,
+    known_at: Annotated[
+        LegalDate | None, Query(description="only what was recorded by then")
+    ] = None,
 ) -> dict[str, Any]:
     """The licence view of CONTRACT §4, as `permis licence show --json` (R-9.1)."""
     return _view(request, neph, as_of, known_at)
@@ -138,7 +143,10 @@ def audit(request: Request, user: Reader, neph: NephPath) -> list[dict[str, Any]
     response_model=JournalSummary,
     responses={
         **_AUTH_ERRORS,
-        409: {"model": JournalSummary, "description": "some commands refused by the rules"},
+        409: {
+            "model": JournalSummary,
+            "description": "some commands refused by the rules, or the import stopped part way (the first lines saved)",
+        },
         422: {
             "model": ErrorBody,
             "description": "malformed: each line's field and reason, nothing applied",
@@ -167,6 +175,8 @@ def journal(
             f"{len(malformed.errors)} malformed line(s): nothing applied",
             line_errors(malformed.errors),
         ) from None
+    except ImportStopped as stopped:  # the first lines saved, the others not: send them again
+        raise ApiError(409, str(stopped)) from None
     summary = JournalSummary(
         applied=report.applied,
         skipped=report.skipped,
@@ -227,7 +237,7 @@ class ReportFormat(StrEnum):
 def compliance_report(
     request: Request,
     user: Reader,
-    as_of: Annotated[date, Query(description="the legal date, at most the clock")],
+    as_of: Annotated[LegalDate, Query(description="the legal date, at most the clock")],
     format: Annotated[ReportFormat, Query(description="json or csv")] = ReportFormat.JSON,
 ) -> Response:
     """Every open or breached obligation and every flag on a date (`permis report compliance`)."""

@@ -23,9 +23,9 @@ STATIC = Path(__file__).parent / "static"
 def context_from(settings: Settings | None = None, secret: bytes | None = None) -> WebContext:
     """The service, users and codes on the store the settings name (PERMIS_DATABASE_URL)."""
     settings = settings or load_settings()
+    key = secret or load_secret_key(settings.database_url)  # a missing key before any connection
     service = build(settings)
     engine = engine_for(settings.database_url)
-    key = secret or load_secret_key()
     policy = settings.policy
     return WebContext(
         service=service,

@@ -163,7 +163,7 @@ def _put(raw: dict[str, Any], name: str, value: Any) -> None:
 _FRENCH = (
     (re.compile(r"^field required$", re.I), "champ obligatoire"),
     (re.compile(r"^String should have at least 1 character$"), "champ obligatoire"),
-    (re.compile(r"^String should match pattern '\^\\d\{12\}\$'$"), "12 chiffres attendus"),
+    (re.compile(r"^String should match pattern '\^\[0-9\]\{12\}\$'$"), "12 chiffres attendus"),
     (re.compile(r"^Input should be '.*"), "choisissez une valeur de la liste"),
     (re.compile(r"^expected a date YYYY-MM-DD, got .*"), "date attendue (AAAA-MM-JJ)"),
     (re.compile(r"^(\S+) is not a calendar date$"), r"\1 n'est pas une date du calendrier"),

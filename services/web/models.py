@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from infrastructure.users import Role
+from services.formats import NEPH_PATTERN
 
 
 class Token(BaseModel):
@@ -125,7 +126,7 @@ class ConsultationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    neph: str = Field(pattern=r"^\d{12}$", description="12 digits")
+    neph: str = Field(pattern=NEPH_PATTERN, description="12 digits")
     code: str = Field(min_length=1, max_length=32)
 
 

@@ -11,7 +11,7 @@ import structlog
 from infrastructure.users import Outcome, User
 from projections.catch_up import after_write
 from services.journal import JournalLine, LineError, parse_object
-from services.licensing import ImportReport, UsageError
+from services.licensing import ImportReport, ImportStopped, UsageError
 from services.web.context import WebContext, acting_as
 
 log = structlog.get_logger("permis.web")
@@ -75,6 +75,11 @@ def record(ctx: WebContext, user: User, items: Sequence[Any]) -> ImportReport:
             report = ctx.service.import_lines(lines)
         except UsageError as error:  # the clock moved between the check and the import
             raise MalformedJournal([LineError(0, str(error))]) from None
+        except ImportStopped as stopped:
+            if stopped.saved == 0:  # another process moved the clock first: nothing applied
+                raise MalformedJournal([LineError(0, str(stopped))]) from None
+            after_write(ctx.service)
+            raise
     after_write(ctx.service)  # the read models, as after `permis import`
     log.info(
         "web.journal",

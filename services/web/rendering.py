@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from infrastructure.users import User
+from services.formats import NotADate, iso_date
 from services.licensing import UsageError
 from services.web import labels
 from services.web.auth import SESSION_COOKIE, Action, may, page_requires, page_user, tokens
@@ -56,6 +57,6 @@ def date_param(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return iso_date(value)
+    except NotADate:
         raise UsageError(f"{name} : {value!r} n'est pas une date AAAA-MM-JJ") from None
