@@ -7,11 +7,15 @@ never when CI=true, where a missing PostgreSQL fails the run (tests/pg_server.py
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
+import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -19,10 +23,13 @@ import pytest
 from pg_server import fresh_database, postgres_url
 
 from domain.law import current_law
+from domain.licence import Licence
 from domain.policy import Policy
 from infrastructure.settings import Settings
 from services.bootstrap import build
-from services.licensing import Licensing
+from services.journal import parse_journal
+from services.licensing import Licensing, UnknownLicence
+from services.worker import Worker
 
 _counter = itertools.count()
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +44,47 @@ def bench_journal() -> ModuleType:
     sys.modules[spec.name] = generator  # its dataclasses look their module up
     spec.loader.exec_module(generator)
     return generator
+
+
+def real_licences(tmp_path: Path, generated: int, seed: int, tick_days: int) -> list[Licence]:
+    """Licences of real histories: every acceptance scenario and a generated journal of
+    `generated` licences, each imported in a store of its own and ticked `tick_days` past it."""
+    journals = [json.loads(p.read_text())["journal"] for p in sorted(SCENARIOS.glob("*.json"))]
+    journals.append(list(bench_journal().generate(generated, 10, seed)))
+    licences = []
+    for number, raw in enumerate(journals):
+        service = build(Settings(database_url=f"sqlite:///{tmp_path / f'{number}.sqlite'}"))
+        lines, errors = parse_journal("".join(json.dumps(line) + "\n" for line in raw))
+        assert not errors
+        service.import_lines(lines)
+        service.tick(max(line.command.at for line in lines) + timedelta(days=tick_days))
+        for neph in sorted({line.command.neph for line in lines}):
+            with contextlib.suppress(UnknownLicence):  # refused lines name licences never issued
+                licences.append(service.licence(neph))
+        service.store.close()
+    return licences
+
+
+def wait_for(condition: Callable[..., object], timeout: float = 20.0) -> None:
+    """Wait until `condition()` holds (a worker's thread reaching a state), at most `timeout` s."""
+    pause = threading.Event()
+    waited = 0.0
+    while not condition():
+        assert waited < timeout, "condition not reached in time"
+        pause.wait(0.02)
+        waited += 0.02
+
+
+@contextlib.contextmanager
+def running_forever(worker: Worker) -> Iterator[threading.Thread]:
+    """The worker's daemon loop in a thread, asked to stop and joined on the way out."""
+    thread = threading.Thread(target=worker.run_forever)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        worker.stop.set()
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -7,38 +7,17 @@ their order (the order of the stored JSON) included.
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, bench_journal
+from conftest import real_licences
 
 from domain import events as ev
-from infrastructure.settings import Settings
-from services.bootstrap import build
-from services.journal import parse_journal
-
-
-def _events(tmp_path: Path) -> list[ev.LicenceEvent]:
-    journals = [json.loads(p.read_text())["journal"] for p in sorted(SCENARIOS.glob("*.json"))]
-    journals.append(list(bench_journal().generate(300, 10, 2)))
-    found: list[ev.LicenceEvent] = []
-    for number, journal in enumerate(journals):
-        service = build(Settings(database_url=f"sqlite:///{tmp_path / f'{number}.sqlite'}"))
-        lines, errors = parse_journal("".join(json.dumps(line) + "\n" for line in journal))
-        assert not errors
-        service.import_lines(lines)
-        service.tick(max(line.command.at for line in lines) + timedelta(days=4000))
-        for neph in service.store.permis.select_nephs("", 100):
-            found.extend(service.licence(neph).history)
-        service.store.close()
-    return found
 
 
 def test_r9_2_built_events_equal_constructed_ones(tmp_path: Path) -> None:
     """R-9.2: the recorded facts do not depend on how the event object was made."""
-    events = _events(tmp_path)
+    events = [e for licence in real_licences(tmp_path, 300, 2, 4000) for e in licence.history]
     kinds = {type(e) for e in events}
     assert len(kinds) >= 16  # the journals reach most kinds of event
     for event in events:

@@ -10,48 +10,23 @@ fails here rather than in a view.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import SCENARIOS, bench_journal
+from conftest import real_licences
 
 from domain.law import current_law
-from domain.licence import FAR_FUTURE, Licence, pending_effects
+from domain.licence import FAR_FUTURE, pending_effects
 from domain.policy import Policy
 from domain.state import extended, fold, restated
-from infrastructure.settings import Settings
-from services.bootstrap import build
-from services.journal import parse_journal
-from services.licensing import UnknownLicence
-
-
-def _histories(tmp_path: Path) -> list[Licence]:
-    """Licences of every scenario and of a generated journal, imported and ticked."""
-    generator = bench_journal()
-    journals = [json.loads(p.read_text())["journal"] for p in sorted(SCENARIOS.glob("*.json"))]
-    journals.append(list(generator.generate(150, 10, 3)))
-    licences = []
-    for number, raw in enumerate(journals):
-        service = build(Settings(database_url=f"sqlite:///{tmp_path / f'{number}.sqlite'}"))
-        lines, errors = parse_journal("".join(json.dumps(line) + "\n" for line in raw))
-        assert not errors
-        service.import_lines(lines)
-        service.tick(max(line.command.at for line in lines) + timedelta(days=400))
-        for neph in sorted({line.command.neph for line in lines}):
-            with contextlib.suppress(UnknownLicence):  # refused lines name licences never issued
-                licences.append(service.licence(neph))
-        service.store.close()
-    return licences
 
 
 def test_r9_1_extending_and_moving_the_latest_state_equal_a_fresh_fold(tmp_path: Path) -> None:
     """R-9.1: every shortcut state equals the fold of the same events on the same date."""
     law = current_law()
     extensions = moves = 0
-    for licence in _histories(tmp_path):
+    for licence in real_licences(tmp_path, 150, 3, 400):
         history = licence.history
         for end in range(1, len(history) + 1):
             events = history[:end]
@@ -82,7 +57,7 @@ def test_r2_1_events_that_move_no_due_date_leave_the_pending_effects_as_they_wer
     nothing yet), the pending effects are those before it, and decide the same."""
     law, policy = current_law(), Policy()
     checked = 0
-    for licence in _histories(tmp_path):
+    for licence in real_licences(tmp_path, 150, 3, 400):
         history = licence.history
         for end in range(2, len(history) + 1):
             if type(history[end - 1]).MOVES_DUE_DATES:

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import REPO, ServiceFactory
+from conftest import REPO, ServiceFactory, running_forever, wait_for
 from pg_server import fresh_database
 from psycopg import sql
 
@@ -228,25 +228,11 @@ def test_the_long_running_worker_ticks_each_new_day_then_stops_on_request_R_0_5(
     load(service, journal(6))
     clock = FixedClock(date(2024, 6, 30))
     worker = Worker(service, clock, max_sleep=0.05)
-    thread = threading.Thread(target=worker.run_forever)
-    thread.start()
-    try:
-        _wait_for(lambda: service.clock() == date(2024, 6, 30))
+    with running_forever(worker) as thread:
+        wait_for(lambda: service.clock() == date(2024, 6, 30))
         clock.advance(3)
-        _wait_for(lambda: service.clock() == date(2024, 7, 3))
-    finally:
-        worker.stop.set()
-        thread.join(timeout=10)
+        wait_for(lambda: service.clock() == date(2024, 7, 3))
     assert not thread.is_alive()
-
-
-def _wait_for(condition: Any, timeout: float = 20.0) -> None:
-    stop = threading.Event()
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "condition not reached in time"
-        stop.wait(0.02)
-        waited += 0.02
 
 
 @pytest.mark.postgres
@@ -370,7 +356,7 @@ def test_a_worker_killed_mid_run_and_restarted_ends_like_an_uninterrupted_one_R_
             process = _worker_process(killed_url, TODAY)
             assert _read_until(process, f'"day": "{day - timedelta(days=1)}"')
             saved = _saved_events(killed)
-            _wait_for(lambda s=saved: _saved_events(killed) > s, timeout=60)
+            wait_for(lambda s=saved: _saved_events(killed) > s, timeout=60)
             _kill(process)
             cuts.append(killed.clock() == day - timedelta(days=1) and _saved_events(killed) > saved)
         restart = _worker_process(killed_url, TODAY)

@@ -7,11 +7,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from datetime import date
 from pathlib import Path
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, running_forever, wait_for
 
 from infrastructure.clock import FixedClock
 from projections.verify import verify
@@ -58,29 +57,14 @@ def test_the_long_running_worker_catches_the_read_models_up_each_day(
     assert permis(service.store.url, "import", scenario_journal(tmp_path)).returncode == 0
     clock = FixedClock(date(2022, 6, 1))
     worker = Worker(service, clock, max_sleep=0.05)
-    thread = threading.Thread(target=worker.run_forever)
-    thread.start()
-    try:
-        _wait_for(lambda: service.clock() == date(2022, 6, 1))
+    with running_forever(worker) as thread:
+        wait_for(lambda: service.clock() == date(2022, 6, 1))
         clock.advance(92)  # past the 48N's deadline and grace: the breach of 2022-08-22
-        _wait_for(lambda: service.clock() == date(2022, 9, 1))
-        _wait_for(lambda: not _differences(service))
-    finally:
-        worker.stop.set()
-        thread.join(timeout=10)
+        wait_for(lambda: service.clock() == date(2022, 9, 1))
+        wait_for(lambda: not _differences(service))
     assert not thread.is_alive()
 
 
 def _differences(service: Licensing) -> list[str]:
     with ReadModels.open(service.store.url) as view:
         return [str(difference) for difference in verify(service, view, chain=True)]
-
-
-def _wait_for(condition: object, timeout: float = 20.0) -> None:
-    assert callable(condition)
-    pause = threading.Event()
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "condition not reached in time"
-        pause.wait(0.05)
-        waited += 0.05
