@@ -190,8 +190,9 @@ def _summary(view: dict[str, Any]) -> None:
     probation = f", probationary until {view['probation_ends_on']}" if view["probationary"] else ""
     out.print(f"  balance {view['balance']} / ceiling {view['ceiling']}{probation}")
     for letter in view["letters"]:
-        delivered = letter["delivered_on"] or "not yet delivered"
-        out.print(f"  letter {letter['type']} sent {letter['sent_on']}, delivered {delivered}")
+        on = letter["delivered_on"]
+        delivered = f"delivered {on}" if on else "not yet delivered"
+        out.print(f"  letter {letter['type']} sent {letter['sent_on']}, {delivered}")
     for obligation in view["obligations"]:
         out.print(
             f"  obligation {obligation['kind']} due {obligation['due_on']}: {obligation['status']}"

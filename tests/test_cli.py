@@ -76,6 +76,18 @@ def test_r2_2_import_then_show_on_both_stores(store_url: str, tmp_path: Path) ->
     assert show(store_url, "--as-of", "2024-03-04")["balance"] == 12
 
 
+def test_r3_1_the_readable_summary_names_each_letter_and_its_delivery(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """R-3.1, CONTRACT §4: without --json, the view is a summary a person can read."""
+    assert permis(sqlite_url, "import", write(tmp_path, ISSUE, RECORD, ESTABLISH)).returncode == 0
+    shown = permis(sqlite_url, "licence", "show", "100000000001")
+    assert shown.returncode == 0, shown.stderr
+    assert "Licence 100000000001 as of 2024-03-05: valid" in shown.stdout
+    assert "balance 8 / ceiling 12" in shown.stdout
+    assert "letter 48 sent 2024-03-05, not yet delivered" in shown.stdout
+
+
 def test_a_malformed_line_applies_nothing_and_names_the_line(
     store_url: str, tmp_path: Path
 ) -> None:
