@@ -84,7 +84,7 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
                     "%b::text[], %b::text[], %b::date[], %b::text[]) WITH ORDINALITY "
                     "AS u(c, d, o, r, n, at, l, i) ORDER BY i"
                 ).format(self._table("permis_commands")),
-                [list(column) for column in zip(*receipt_values(receipts), strict=True)],
+                _columns(receipt_values(receipts)),
             )
         due: Sequence[DueEntry] = kwargs.get("due", ())
         if due:
@@ -93,11 +93,7 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
                     "INSERT INTO {} SELECT * FROM unnest(%b::text[], %b::text[], %b::date[]) "
                     "ON CONFLICT (licence_id) DO UPDATE SET due_on = excluded.due_on"
                 ).format(self._table("permis_due")),
-                [
-                    [d.licence_id for d in due],
-                    [d.neph for d in due],
-                    [d.due_on for d in due],
-                ],
+                _columns(due),
             )
         clock: date | None = kwargs.get("clock")
         if clock is not None:
@@ -171,3 +167,8 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
                 (list(originator_ids),),
             )
             return {row["originator_id"] for row in curs.fetchall()}
+
+
+def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows as one list a column: the arrays that `unnest` turns back into rows."""
+    return [list(column) for column in zip(*rows, strict=True)]
