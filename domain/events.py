@@ -10,11 +10,13 @@ before it (tamper evidence). Topics are explicit and versioned: renaming a class
 from __future__ import annotations
 
 import hashlib
+import json
 from contextvars import ContextVar
 from dataclasses import field, fields
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar, Self
+from uuid import UUID
 
 import orjson
 from eventsourcing.domain import Aggregate
@@ -32,6 +34,21 @@ _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 
 def _not_content(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not part of an event's content")
+
+
+def _first_form(value: Any) -> Any:
+    """Values JSON does not know, as the first canonical form wrote them: dates as ISO text,
+    UUIDs as hex."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return value.hex
+    return _not_content(value)
+
+
+# The canonical form of the events recorded before 2026-12-01: the standard library's JSON, keys
+# sorted, ", " and ": " between items, UUIDs in hex. Their successors carry digests in this form.
+_FIRST_FORM = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_first_form)
 
 
 @cache
@@ -79,6 +96,14 @@ class LicenceEvent(Aggregate.Event):
         content = {"topic": self.TOPIC, **self.__dict__}
         canonical = orjson.dumps(content, default=_not_content, option=_CANONICAL)
         return hashlib.sha256(canonical).hexdigest()
+
+    def has_digest(self, value: str) -> bool:
+        """`value` is this event's digest, in today's canonical form or in the first one: a chain
+        recorded before the form changed still holds, and events appended to it since too."""
+        if value == self.digest():
+            return True
+        content = {"topic": self.TOPIC, **self.__dict__}
+        return value == hashlib.sha256(_FIRST_FORM.encode(content).encode()).hexdigest()
 
 
 class LicenceIssued(Aggregate.Created, LicenceEvent):

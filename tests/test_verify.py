@@ -7,17 +7,21 @@ whole history), a removed last event by the head the read models kept.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from sqlalchemy import text, update
 from test_projections import SCENARIO_FILES, all_scenarios, load, run_scenario
 
+from domain.events import LicenceEvent
 from domain.licence import licence_id
 from infrastructure.settings import Settings
 from projections.catch_up import catch_up, rebuild
@@ -141,6 +145,42 @@ def test_an_altered_last_event_is_detected_by_the_head_the_read_models_kept(
     assert (
         f"{NEPH}: the last event v{last} differs from the head the read models recorded: "
         "altered" in found
+    )
+
+
+def _first_form_digest(event: LicenceEvent) -> str:
+    """The digest as the first canonical form wrote it (before 2026-12-01): stdlib JSON, UUIDs hex."""
+
+    def known(value: object) -> str:
+        if isinstance(value, UUID):
+            return value.hex
+        assert isinstance(value, date | datetime)
+        return value.isoformat()
+
+    content = {"topic": event.TOPIC, **vars(event)}
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=known)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def test_r9_2_a_chain_recorded_in_the_first_form_still_verifies(
+    built: Licensing, view: ReadModels, store_url: str
+) -> None:
+    """A store written before the digest's canonical form changed: its chains verify as they were
+    recorded (its read models rebuilt once, ops/RUNBOOK.md), and an event altered in it is found."""
+    tamper, history = Tamper(view, store_url), built.licence(NEPH).history
+    previous = history[0]
+    for event in history[1:]:
+        rewritten = type(event).build(
+            **{**vars(event), "previous_hash": _first_form_digest(previous)}
+        )
+        tamper.edit(NEPH, event.originator_version, previous_hash=rewritten.previous_hash)
+        previous = rewritten
+    rebuild(built, view)  # the read models of a store upgraded since, in today's form
+    assert list(verify(built, view, chain=True)) == []
+    tamper.edit(NEPH, 2, reason="nothing happened")
+    found = [str(d) for d in _chain_findings(built, view)]
+    assert f"{NEPH}: event v3 does not carry the hash of v2: an event was altered or removed" in (
+        found
     )
 
 
