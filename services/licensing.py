@@ -18,14 +18,9 @@ from domain.view import licence_view
 from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
 from services import handlers
+from services.errors import ImportStopped
 from services.journal import JournalLine, LineError
-from services.parallel_import import (
-    ImportStopped,
-    clock_after,
-    import_in_shares,
-    processes_for,
-    share_of,
-)
+from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
 from services.unit_of_work import UnitOfWork, fewer_collections
 
 log = structlog.get_logger("permis")
@@ -213,7 +208,11 @@ class Licensing:
             except IntegrityError:
                 saved.update((receipt.command_id, receipt) for receipt in uow.saved)
                 if attempt == CONFLICT_ATTEMPTS:
-                    raise
+                    raise ImportStopped(
+                        f"other processes saved this journal's licences first {attempt} times; "
+                        f"{len(saved)} line(s) were saved, and importing it again resumes",
+                        saved=len(saved),
+                    ) from None
                 log.warning("import.conflict", attempt=attempt, saved=len(saved))
                 receipts, errors = self.check(lines)
                 if errors:  # the other process moved the clock past lines not yet applied

@@ -28,29 +28,19 @@ from datetime import date
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
+import structlog
+
 from infrastructure.recorders import Receipt
+from services.errors import ImportStopped, ShareFailed
 from services.journal import JournalLine
+
+log = structlog.get_logger("permis")
 
 if TYPE_CHECKING:
     from services.licensing import ImportReport, Licensing
 
 MIN_LINES_A_PROCESS = 5_000
 """Below this many new lines for each process, starting processes costs more than it saves."""
-
-
-class ImportStopped(Exception):
-    """An import stopped part way (exit 1): the batches it saved stand, the rest was not applied.
-
-    `saved` is how many lines were saved, when it is known.
-    """
-
-    def __init__(self, message: str, saved: int | None = None) -> None:
-        super().__init__(message)
-        self.saved = saved
-
-
-class ShareFailed(ImportStopped):
-    """A process importing a share of the journal failed; the others' batches are saved."""
 
 
 def share_of(neph: str, shares: int) -> int:
@@ -152,7 +142,10 @@ def _apply_share(
         finally:
             worker.store.close()
         answer.send(("applied", report))
-    except BaseException:
-        answer.send(("failed", traceback.format_exc()))
+    except ImportStopped as stopped:  # its message says what was saved and what is left
+        answer.send(("failed", str(stopped)))
+    except Exception as error:  # the operator reads the reason; the log keeps the traceback
+        log.error("import.share_failed", share=share + 1, traceback=traceback.format_exc())
+        answer.send(("failed", f"{type(error).__name__}: {error}"))
     finally:
         answer.close()

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from infrastructure import logging
 from services import cli
+from services.errors import ImportStopped, ShareFailed
 from services.licensing import Licensing
-from services.parallel_import import ImportStopped, ShareFailed
 
 JOURNAL = (
     '{"id": "c1", "at": "2024-01-02", "type": "licence.issue", "neph": "100000000001", '

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import ServiceFactory
+from eventsourcing.persistence import IntegrityError
 
 from services.journal import JournalLine, parse_journal
 from services.licensing import ImportReport, ImportStopped, Licensing
@@ -102,3 +103,22 @@ def test_an_import_overtaken_by_the_clock_stops_and_says_which_lines_are_left(
     )
     assert [e.command_id for e in importing.licence(A).history] == ["a1", "x1"]
     assert stopped.value.saved == 2  # a1 and b1, saved before the race was lost
+
+
+def test_an_import_that_keeps_losing_races_stops_with_what_it_saved(
+    make_service: ServiceFactory,
+) -> None:
+    """A licence saved first by another process at every attempt: after the last one the import
+    stops with a reason (exit 1 from the command line), not the store's error."""
+    importing = make_service(batch_size=1)
+    save = importing.store.save
+
+    def losing(*licences: Any, **kwargs: Any) -> Any:
+        if any(licence.neph == A and licence.version > 1 for licence in licences):
+            raise IntegrityError("another process saved this licence first")
+        return save(*licences, **kwargs)
+
+    importing.store.save = losing  # type: ignore[method-assign]
+    with pytest.raises(ImportStopped, match="first 5 times; 2 line") as stopped:
+        importing.import_lines(journal(*LINES))
+    assert stopped.value.saved == 2  # a1 and b1
