@@ -120,12 +120,14 @@ class Licensing:
 
     def _advance_all(self, uow: UnitOfWork, to: date) -> int:
         """Effects due by `to`: the batch's licences, then those the due-date index names."""
-        effects = 0
+        effects, saved = 0, False
         for licence in uow.due_in_memory(to):
             effects += self._advance(uow, licence, to)
         while True:
             entries = uow.due_in_index(to, self.batch_size)
             if not entries:
+                if saved:  # rows saved during the pass may be due before where it read to
+                    uow.reread_index()
                 return effects
             for entry in entries:
                 if entry.neph in uow.licences:
@@ -136,7 +138,8 @@ class Licensing:
                 if indexed is not None:
                     effects += self._advance(uow, indexed, to)
             if len(uow) >= self.batch_size:
-                uow.commit(clock=None)
+                uow.commit(clock=None, index_read_on=True)
+                saved = True
 
     def _advance(self, uow: UnitOfWork, licence: Licence, to: date) -> int:
         applied = licence.advance(self._ctx(to), to)

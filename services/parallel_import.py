@@ -8,8 +8,8 @@ whole:
 
 - an id seen twice goes to the share of its first line, which refuses a second content as one
   process would;
-- each share applies its licences' time-driven effects up to the clock the whole journal reaches,
-  and reads only its own licences in the due-date index;
+- each share applies its licences' time-driven effects up to the clock the whole journal reaches:
+  it reads the whole due-date index and skips the rows of other shares' licences;
 - the clock moves once, when every share is saved: a share that fails leaves it where it was, so
   that importing the journal again resumes (what was saved is skipped by its receipts).
 

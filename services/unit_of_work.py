@@ -4,10 +4,11 @@ Saving a batch writes the new events of every changed licence, the command recei
 next due dates and the clock atomically (design hints 4 and 5): a crash loses the whole batch or
 nothing, and a re-run finds the receipts of what was saved.
 
-Between commits only this unit writes, so what it read stays true until it commits: the due-date
-index is read ahead in pages, and licences it saved are kept (up to `keep`) for the next batches
-rather than read back. Another writer in between would make the next save fail on the aggregate's
-version (optimistic concurrency), never overwrite its events.
+Between commits no other unit writes this unit's licences (in a shared-out import, each process
+has licences of its own), so what it read stays true until it commits: the due-date index is read
+ahead in pages, and licences it saved are kept (up to `keep`) for the next batches rather than read
+back. Another writer in between would make the next save fail on the aggregate's version
+(optimistic concurrency), never overwrite its events.
 """
 
 from __future__ import annotations
@@ -177,8 +178,14 @@ class UnitOfWork:
             entries.append(self._index.popleft())
         return entries
 
-    def commit(self, clock: date | None) -> None:
-        """Save the batch atomically: events, receipts, due dates, clock."""
+    def commit(self, clock: date | None, index_read_on: bool = False) -> None:
+        """Save the batch atomically: events, receipts, due dates, clock.
+
+        The index is then read again from its start, for the due dates just saved. With
+        `index_read_on`, it is read on from where it was, for the rest of a pass over the index up
+        to one date that saves as it goes (`Licensing._advance_all`): the rows it passed are due
+        after that date now, or another process's. The pass calls `reread_index` when it ends.
+        """
         changed = [lic for neph, lic in self.licences.items() if neph in self.changed and lic]
         due = [DueEntry(lic.id.hex, lic.neph, self.due.get(lic.neph)) for lic in changed]
         if changed or self.receipts or clock is not None:
@@ -197,6 +204,14 @@ class UnitOfWork:
         self.receipts = []
         self._rank.clear()
         self._heap.clear()
+        if index_read_on:  # the rows read of licences just saved are stale: their new ones follow
+            saved_now = {licence.neph for licence in changed}
+            self._index = deque(e for e in self._index if e.neph not in saved_now)
+        else:
+            self.reread_index()
+
+    def reread_index(self) -> None:
+        """Read the due-date index from its start again at the next `due_in_index`."""
         self._index.clear()
         self._index_after = None
         self._index_done = False
