@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, Literal
+from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +20,7 @@ class StoreUrlError(ValueError):
     """PERMIS_DATABASE_URL is not a store this service knows."""
 
 
-def store_kind(url: str) -> str:
+def store_kind(url: str) -> Literal["sqlite", "postgresql"]:
     """ "sqlite" or "postgresql": the kind of store `url` names, checked once for every user of
     it (the event store, the read models, the users' table)."""
     scheme = urlparse(url).scheme
@@ -31,6 +31,11 @@ def store_kind(url: str) -> str:
     if scheme in POSTGRES_SCHEMES:
         return "postgresql"
     raise StoreUrlError(f"{url!r}: PERMIS_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+def sqlite_path(url: str) -> Path:
+    """The database file a `sqlite:///PATH` URL names, as the event store opens it."""
+    return Path(unquote(url[len("sqlite:///") :]))
 
 
 class Settings(BaseModel):

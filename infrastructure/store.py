@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
 from uuid import UUID
@@ -14,7 +13,7 @@ from eventsourcing.utils import get_topic
 from domain.events import ALL_EVENTS
 from domain.licence import Licence
 from infrastructure.recorders import PermisRecorder
-from infrastructure.settings import store_kind
+from infrastructure.settings import sqlite_path, store_kind
 from infrastructure.transcoding import DateAsISO, EventAsDict, OrjsonTranscoder
 
 # By topic, which the library imports when it builds the store: a SQLite store never loads
@@ -27,11 +26,11 @@ def environment_for(url: str) -> dict[str, str]:
     """The library's settings for a `sqlite:///PATH` or `postgresql://…` URL."""
     parsed = urlparse(url)
     if store_kind(url) == "sqlite":
-        path = unquote(url[len("sqlite:///") :])
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": path,
+            "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
         }

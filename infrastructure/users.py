@@ -13,6 +13,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -35,10 +36,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from infrastructure.settings import store_kind
+from infrastructure.settings import sqlite_path, store_kind
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
@@ -197,34 +197,38 @@ def load_secret_key(database_url: str, environ: Mapping[str, str] | None = None)
             f"{SECRET_ENV} or {SECRET_FILE_ENV} must be set on a PostgreSQL store: "
             "the key of the holders' consultation codes and of the web sessions"
         )
-    return _key_beside(Path(make_url(database_url).database or "."))
+    return _key_beside(sqlite_path(database_url))
 
 
-def _read_key_file(path: Path) -> bytes:
+def _read_key_file(path: Path, named_by: str = SECRET_FILE_ENV) -> bytes:
     try:
         key = path.read_text().strip()
     except (OSError, UnicodeDecodeError) as error:
-        raise SecretKeyError(f"{SECRET_FILE_ENV}: {path}: cannot be read ({error})") from None
+        raise SecretKeyError(f"{named_by}: {path}: cannot be read ({error})") from None
     if not key:
-        raise SecretKeyError(f"{SECRET_FILE_ENV}: {path} is empty")
+        raise SecretKeyError(f"{named_by}: {path} is empty: remove it or set {SECRET_ENV}")
     return key.encode()
 
 
 def _key_beside(database: Path) -> bytes:
-    """`secret.key` in the SQLite database's directory, written once with a random key."""
+    """`secret.key` in the SQLite database's directory, written once with a random key.
+
+    Written whole under another name, then linked to its own: two first runs at once, or a crash
+    while writing, never leave an empty or half-written key that either would read.
+    """
     path = database.parent / SECRET_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    key = path.read_text().strip()
-    if not key:  # another process created it a moment ago and is writing it
-        raise RuntimeError(f"{path} is empty: remove it or set {SECRET_ENV}")
-    return key.encode()
+    if not path.exists():
+        draft = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            with suppress(FileExistsError):  # another process's key came first: theirs stands
+                os.link(draft, path)
+        finally:
+            draft.unlink()
+    return _read_key_file(path, named_by="the key beside the store")
 
 
 def derived_key(key: bytes, purpose: str) -> bytes:

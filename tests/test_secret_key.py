@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,27 @@ def test_the_key_comes_from_the_variable_or_the_file_it_names(tmp_path: Path) ->
             f"sqlite:///{tmp_path / 'permis.sqlite'}", {"PERMIS_SECRET_KEY_FILE": str(key_file)}
         )
     assert not (tmp_path / "missing").exists()
+
+
+def test_r_8_1_first_runs_at_once_share_one_key_written_whole(tmp_path: Path) -> None:
+    """Processes starting together on a new SQLite store all read the one key that was kept,
+    never an empty file; no draft is left beside it."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_secret_key(url, {}), range(32)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.key"]
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_key_lies_beside_the_file_the_store_opens(tmp_path: Path) -> None:
+    """A percent-encoded path names the same directory for the store and for its key."""
+    url = f"sqlite:///{tmp_path}/my%20dir/store.sqlite"
+    load_secret_key(url, {})
+    assert (tmp_path / "my dir" / "secret.key").is_file()
+
+
+def test_an_empty_key_file_beside_the_store_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("")
+    with pytest.raises(SecretKeyError, match="is empty: remove it or set PERMIS_SECRET_KEY"):
+        load_secret_key(f"sqlite:///{tmp_path / 'store.sqlite'}", {})
