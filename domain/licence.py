@@ -57,6 +57,8 @@ class Context(NamedTuple):
     policy: Policy
 
 
+# Holding the policy keeps its id from being reused by another object. A process has one policy
+# (its settings) and a test run a few hundred, so the table stays that small.
 _FINGERPRINTS: dict[int, tuple[Policy, str]] = {}
 
 
@@ -623,12 +625,7 @@ class Licence(Aggregate):
             fields = {**fields, "raised_on": max(decision.effective_on, ctx.recorded_on)}
         self._trigger(
             event,
-            effective_on=decision.effective_on,
-            recorded_on=ctx.recorded_on,
-            rule=decision.rule,
-            reason=decision.reason,
-            command_id=ctx.command_id,
-            policy=_fingerprint(ctx.policy),
+            **self._base(ctx, decision.effective_on, decision.rule, decision.reason),
             previous_hash=self.history[-1].digest(),
             **fields,
         )

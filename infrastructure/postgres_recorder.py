@@ -11,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from infrastructure.recorders import DueEntry, PermisRecorder, Receipt, receipt_values
 
@@ -19,7 +19,9 @@ from infrastructure.recorders import DueEntry, PermisRecorder, Receipt, receipt_
 class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
     """The PostgreSQL event store with the service's tables (production)."""
 
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.extend(
@@ -51,7 +53,7 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             id_type=Identifier(self.datastore.originator_id_type),
         )
 
-    def _table(self, name: str) -> Any:
+    def _table(self, name: str) -> Composed:
         return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(name))
 
     def _insert_stored_events(

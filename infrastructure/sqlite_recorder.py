@@ -16,7 +16,9 @@ from infrastructure.recorders import DueEntry, PermisRecorder, Receipt, receipt_
 class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
     """The SQLite event store with the service's tables (the embedded default)."""
 
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
+    ) -> None:
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:

@@ -19,21 +19,17 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 class NotADate(ValueError):
     """A value that is not a date YYYY-MM-DD, or not one of the calendar (2026-02-30)."""
 
-    def __init__(self, value: object, in_calendar: bool) -> None:
-        reason = "is not a calendar date" if in_calendar else "expected a date YYYY-MM-DD, got"
-        super().__init__(f"{value!r} {reason}" if in_calendar else f"{reason} {value!r}")
-        self.value = value
-
 
 def is_neph(value: str) -> bool:
+    """`value` is a NEPH: 12 ASCII digits, nothing before or after."""
     return _NEPH.fullmatch(value) is not None
 
 
 def iso_date(value: object) -> date:
     """`value` as a date, if it is written YYYY-MM-DD and is a day of the calendar."""
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise NotADate(value, in_calendar=False)
+        raise NotADate(f"expected a date YYYY-MM-DD, got {value!r}")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise NotADate(value, in_calendar=True) from None
+        raise NotADate(f"{value!r} is not a calendar date") from None

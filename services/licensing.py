@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,7 +21,7 @@ from services import handlers
 from services.errors import ImportStopped
 from services.journal import JournalLine, LineError
 from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
-from services.unit_of_work import UnitOfWork, fewer_collections
+from services.unit_of_work import UnitOfWork, no_cyclic_collection
 
 log = structlog.get_logger("permis")
 
@@ -63,9 +63,6 @@ class ImportReport:
         return len(self.refusals)
 
 
-Progress = Callable[[int], None]
-
-
 class Licensing:
     """What operators and batch jobs do with the store (CONTRACT §2, §3)."""
 
@@ -100,7 +97,7 @@ class Licensing:
         """The date up to which time-driven rules were applied (CONTRACT §2)."""
         return self.store.permis.select_clock()
 
-    @fewer_collections()
+    @no_cyclic_collection()
     def tick(self, to: date) -> int:
         """Apply every time-driven effect due on or before `to`, in date order; set the clock."""
         clock = self.clock()
@@ -167,11 +164,10 @@ class Licensing:
                 )
         return receipts, errors
 
-    @fewer_collections()
+    @no_cyclic_collection()
     def import_lines(
         self,
         lines: Sequence[JournalLine],
-        progress: Progress | None = None,
         processes: int = 1,
     ) -> ImportReport:
         """Apply valid lines in order, in atomic batches, refusing line by line (CONTRACT §3);
@@ -179,10 +175,10 @@ class Licensing:
         receipts, errors = self.check(lines)
         if errors:
             raise UsageError("\n".join(str(e) for e in errors))
-        shares = processes_for(lines, receipts, processes) if progress is None else 1
+        shares = processes_for(lines, receipts, processes)
         if shares > 1:
             return import_in_shares(self, lines, receipts, shares)
-        return self._import(lines, receipts, progress, until=clock_after(lines, self.clock()))
+        return self._import(lines, receipts, until=clock_after(lines, self.clock()))
 
     def import_share(
         self, lines: Sequence[JournalLine], receipts: dict[str, Receipt], until: date | None
@@ -195,7 +191,6 @@ class Licensing:
         self,
         lines: Sequence[JournalLine],
         receipts: dict[str, Receipt],
-        progress: Progress | None = None,
         until: date | None = None,
         clock_writes: bool = True,
     ) -> ImportReport:
@@ -205,9 +200,7 @@ class Licensing:
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             uow = self._uow()
             try:
-                return self._import_once(
-                    uow, lines, dict(receipts), saved, progress, until, clock_writes
-                )
+                return self._import_once(uow, lines, dict(receipts), saved, until, clock_writes)
             except IntegrityError:
                 saved.update((receipt.command_id, receipt) for receipt in uow.saved)
                 if attempt == CONFLICT_ATTEMPTS:
@@ -233,7 +226,6 @@ class Licensing:
         lines: Sequence[JournalLine],
         receipts: dict[str, Receipt],
         saved: dict[str, Receipt],
-        progress: Progress | None,
         until: date | None,
         clock_writes: bool,
     ) -> ImportReport:
@@ -261,8 +253,6 @@ class Licensing:
                 self._report(report, line, receipt)
             if len(uow) >= self.batch_size:
                 uow.commit(clock=clock if clock_writes else None)
-            if progress is not None:
-                progress(done)
         if until is not None and (clock is None or until > clock):
             self._advance_all(uow, until)
             clock = until

@@ -35,7 +35,7 @@ INDEX_PAGE = 1000
 FIRST_INDEX_PAGE = 100
 
 
-class fewer_collections(ContextDecorator):
+class no_cyclic_collection(ContextDecorator):
     """No cyclic garbage collection while batch jobs run; the collector comes back after the last.
 
     An import keeps what it loads and decides (journal lines, licences, receipts) until it commits,
@@ -49,7 +49,7 @@ class fewer_collections(ContextDecorator):
     _running = 0
     _was_enabled = True
 
-    def __enter__(self) -> fewer_collections:
+    def __enter__(self) -> no_cyclic_collection:
         with self._lock:
             cls = type(self)
             if cls._running == 0:

@@ -1,4 +1,4 @@
-"""Batch jobs run with the cyclic garbage collector off (`services.unit_of_work.fewer_collections`).
+"""Batch jobs run with the cyclic garbage collector off (`unit_of_work.no_cyclic_collection`).
 
 That is safe only while a job makes (next to) no reference cycles, which reference counting alone
 cannot free: a realistic journal, with its refusals, is imported and ticked, and the collector is
