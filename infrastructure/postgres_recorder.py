@@ -13,7 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from infrastructure.recorders import DueEntry, PermisRecorder, Receipt, receipt_values
+from infrastructure.recorders import DueEntry, PermisRecorder, Receipt
 
 
 class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
@@ -86,7 +86,7 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
                     "%b::text[], %b::text[], %b::date[], %b::text[]) WITH ORDINALITY "
                     "AS u(c, d, o, r, n, at, l, i) ORDER BY i"
                 ).format(self._table("permis_commands")),
-                _columns(receipt_values(receipts)),
+                _columns(receipts),  # a receipt is a tuple in the columns' order,
             )
         due: Sequence[DueEntry] = kwargs.get("due", ())
         if due:

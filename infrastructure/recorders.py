@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from uuid import UUID
 
 
@@ -59,17 +59,3 @@ class PermisRecorder:
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         """Those of `originator_ids` that have events (one query for many licences)."""
         raise NotImplementedError
-
-
-def receipt_values(receipts: Sequence[Receipt]) -> list[tuple[Any, ...]]:
-    return [
-        (r.command_id, r.digest, r.outcome, r.reason, r.neph, r.recorded_on, r.line)
-        for r in receipts
-    ]
-
-
-def receipt_rows(receipts: Sequence[Receipt]) -> list[tuple[Any, ...]]:
-    return [
-        (r.command_id, r.digest, r.outcome, r.reason, r.neph, r.recorded_on.isoformat(), r.line)
-        for r in receipts
-    ]

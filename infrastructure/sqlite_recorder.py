@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from infrastructure.recorders import DueEntry, PermisRecorder, Receipt, receipt_rows
+from infrastructure.recorders import DueEntry, PermisRecorder, Receipt
 
 
 class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
@@ -71,7 +71,18 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
             c.executemany(
                 "INSERT INTO permis_commands (command_id, digest, outcome, reason, neph, recorded_on, "
                 "line) VALUES (?,?,?,?,?,?,?)",
-                receipt_rows(receipts),
+                [
+                    (
+                        r.command_id,
+                        r.digest,
+                        r.outcome,
+                        r.reason,
+                        r.neph,
+                        str(r.recorded_on),
+                        r.line,
+                    )
+                    for r in receipts
+                ],
             )
         due: Sequence[DueEntry] = kwargs.get("due", ())
         if due:
