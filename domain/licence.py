@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import events as ev
 from domain.errors import CommandRefused
+from domain.glossary import LetterType
 from domain.law import Law
 from domain.policy import Policy
 from domain.rules import Decision, Effect
@@ -349,6 +350,19 @@ class Licence(Aggregate):
                 },
             ),
         )
+        if letter == LetterType.L48SI:
+            self._annul_by_a_later_credit(ctx, on)
+
+    def _annul_by_a_later_credit(self, ctx: Context, on: date) -> None:
+        """A stage credited from `on` or later, recorded before today's zeroing decision, comes
+        after it (R-5.3) and, ending before any notification, annuls the invalidation (R-5.5)."""
+        state_now = self.state(ctx.law, FAR_FUTURE)
+        later = [x for x in state_now.stages.values() if x.credited and credit_date(x) >= on]
+        for stage in sorted(later, key=credit_date):
+            cancel = annulment(state_now, stage)
+            if cancel is not None:
+                self._record(ctx, cancel)
+                return
 
     def acknowledge_delivery(self, ctx: Context, letter: str, delivered_on: date) -> None:
         """The notification of the latest undelivered letter of that type (R-3.3)."""
