@@ -86,9 +86,30 @@ def import_in_shares(
     shares: int,
 ) -> ImportReport:
     """Apply the journal in `shares` processes; the report is that of one process."""
+    until = clock_after(lines, service.clock())
+    # No open connection, nor the pool's threads, crosses the fork: a child inheriting them could
+    # touch the parent's locks and sockets (SQLite warns against it). The parent reopens after.
+    parent_store = service.store
+    parent_store.close()
+    try:
+        report = _run_shares(service, lines, receipts, shares, until)
+    finally:
+        service.store = parent_store.reopened()
+    if until is not None:
+        service.store.save(clock=until)
+    return report
+
+
+def _run_shares(
+    service: Licensing,
+    lines: Sequence[JournalLine],
+    receipts: dict[str, Receipt],
+    shares: int,
+    until: date | None,
+) -> ImportReport:
+    """Fork a process a share, wait for every one, and add up their reports."""
     from services.licensing import ImportReport
 
-    until = clock_after(lines, service.clock())
     context = multiprocessing.get_context("fork")
     running = []
     for share, share_lines in enumerate(split(lines, shares)):
@@ -119,8 +140,6 @@ def import_in_shares(
             "import stopped; the batches already saved stand, and importing the same journal "
             "again resumes:\n" + "\n".join(failures)
         )
-    if until is not None:
-        service.store.save(clock=until)
     report.refusals.sort(key=lambda refusal: refusal.number)
     return report
 
