@@ -29,7 +29,7 @@ class Infraction:
     catalogue_points: int
     committed_on: date
     occasion: str | None
-    generation: int
+    generation: int  # the licence it was recorded on, then the one its points came off
     established_on: date | None = None
     decided_on: date | None = None
     basis: str | None = None
@@ -54,6 +54,7 @@ class Obligation:
     status: str = ObligationStatus.OPEN
     settled_on: date | None = None
     settled_by: str | None = None  # the stage that fulfilled a mandatory stage
+    breach_recorded: bool = False  # its breach was decided, whether or not it raised a flag
 
 
 @dataclass
@@ -281,6 +282,9 @@ def _recorded(event: ev.InfractionRecorded, state: LicenceState, position: int) 
 @_apply.register
 def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) -> None:
     infraction = _own(state.infractions, event.infraction_id)
+    # The points come off the licence of the decision, which may be a new one since the infraction
+    # was recorded: its restorations are that licence's.
+    infraction.generation = state.generation
     infraction.established_on = event.established_on
     infraction.decided_on = event.effective_on
     infraction.basis = event.basis
@@ -340,6 +344,10 @@ def _attestation(event: ev.AttestationReceived, state: LicenceState, position: i
     if event.stage_id in state.stages:
         _own(state.stages, event.stage_id).attestation_on = event.received_on
     state.flags.pop(f"stage:{event.stage_id}", None)
+    # It proves the mandatory stage that stage fulfilled: that breach's flag goes.
+    for obligation in state.obligations.values():
+        if obligation.settled_by == event.stage_id:
+            state.flags.pop(obligation.obligation_id, None)
 
 
 @_apply.register
@@ -382,12 +390,15 @@ def _cleared(event: ev.FlagsCleared, state: LicenceState, position: int) -> None
 @_apply.register
 def _breached(event: ev.ObligationBreached, state: LicenceState, position: int) -> None:
     obligation = state.obligations.get(event.obligation)
-    if obligation is None or _cleared_before(state, obligation):
+    if obligation is None:
+        return
+    obligation = _own(state.obligations, event.obligation)
+    obligation.breach_recorded = True
+    if _cleared_before(state, obligation):
         return
     # A fulfilment proved later keeps its earlier legal date, but the flag stood until the
     # attestation cleared it.
     if obligation.status != ObligationStatus.FULFILLED:
-        obligation = _own(state.obligations, event.obligation)
         obligation.status = ObligationStatus.BREACHED
         obligation.settled_on = event.effective_on
     state.flags[event.obligation] = Flag(

@@ -10,7 +10,7 @@ from domain.glossary import FlagKind, LetterType, ObligationKind, ObligationStat
 from domain.law import Law
 from domain.policy import Policy
 from domain.rules import Decide, Decision, Effect
-from domain.state import LicenceState
+from domain.state import LicenceState, Obligation
 
 RANK = 30
 
@@ -43,9 +43,11 @@ def deadline_effects(state: LicenceState, policy: Policy) -> list[Effect]:
     """Open obligations past their deadline and attestations overdue (R-6.1, R-6.2, R-6.3, R-6.4)."""
     effects: list[Effect] = []
     for obligation in state.obligations.values():
-        if obligation.status != ObligationStatus.OPEN or obligation.due_on is None:
+        if obligation.due_on is None or obligation.breach_recorded:
             continue
         on = breach_date(obligation.kind, obligation.due_on, policy)
+        if obligation.status != ObligationStatus.OPEN and not _settled_late(state, obligation, on):
+            continue
         effects.append(
             Effect(
                 on,
@@ -65,6 +67,18 @@ def deadline_effects(state: LicenceState, policy: Policy) -> list[Effect]:
             Effect(on, RANK + 1, f"overdue:{stage.stage_id}", _overdue(stage.stage_id, on))
         )
     return effects
+
+
+def _settled_late(state: LicenceState, obligation: Obligation, breach_on: date) -> bool:
+    """Settled by what came only on or after the breach's day, though the service learnt the
+    deadline after it (the notification recorded late): the breach still has its legal date, and
+    its flag stands until what settled it (R-10.3, R-6.1, R-6.2)."""
+    if obligation.status != ObligationStatus.FULFILLED:
+        return False
+    if obligation.kind == ObligationKind.LICENCE_RETURN:
+        return obligation.settled_on is not None and obligation.settled_on >= breach_on
+    stage = state.stages.get(obligation.settled_by or "")
+    return stage is not None and (stage.attestation_on is None or stage.attestation_on >= breach_on)
 
 
 def _breach(obligation_id: str, on: date) -> Decide:
