@@ -287,6 +287,14 @@ class LicenceReturned(LicenceEvent):
     new_licence_possible_on: date
 
 
+class NewLicenceDateRevised(LicenceEvent):
+    """A notification learnt after the return moved the date of a new licence (R-7.2)."""
+
+    TOPIC = "permis.licence.NewLicenceDateRevised.v1"
+    ref: str
+    new_licence_possible_on: date
+
+
 class InvalidationAnnulled(LicenceEvent):
     """A stage before the 48SI's notification brought the balance above 0 (R-5.5)."""
 
@@ -324,6 +332,7 @@ ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     PointsRestored,
     RestorationRevoked,
     LicenceReturned,
+    NewLicenceDateRevised,
     InvalidationAnnulled,
     OperatorAlerted,
 )

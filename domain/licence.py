@@ -411,6 +411,31 @@ class Licence(Aggregate):
                         {"subject": f"stage:{stage.stage_id}"},
                     ),
                 )
+            self._revise_new_licence_date(ctx, letter, delivered_on)
+
+    def _revise_new_licence_date(self, ctx: Context, letter: str, delivered_on: date) -> None:
+        """The delay of a new licence compares the notification dates (R-7.2): one learnt after
+        the licence was returned may move the date the return fixed."""
+        state_now = self.state(ctx.law, FAR_FUTURE)
+        invalidation = state_now.current_invalidation
+        if invalidation is None or invalidation.returned_on is None:
+            return
+        before = invalidation.new_licence_possible_on
+        after = new_licence_delay(state_now, invalidation, invalidation.returned_on)
+        if after == before:
+            return
+        self._record(
+            ctx,
+            Decision(
+                ev.NewLicenceDateRevised,
+                max(delivered_on, invalidation.returned_on),
+                "R-7.2",
+                f"L223-5 II: the {letter} notified on {delivered_on}, learnt after the return of "
+                f"{invalidation.returned_on}, changes the delay: a new licence is possible from "
+                f"{after}, not {before}",
+                {"ref": invalidation.ref, "new_licence_possible_on": after},
+            ),
+        )
 
     def complete_stage(
         self,

@@ -361,9 +361,14 @@ def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> No
     added = max(0, min(maximum, state.ceiling - state.balance))
     stage.points_credited = added
     _set_balance(state, state.balance + added)
-    if event.letter is not None:
-        # Sent when the attestation is received, after the credit's legal date.
-        _send(state, Letter(event.letter, event.stage_id, event.recorded_on))
+    if added > 0:
+        # Sent when the points come back: on the credit's date, or when the attestation
+        # is received if later. Whether any come back is the fold's to say: a withdrawal
+        # of that day recorded after the attestation makes room (R-5.4: none for 0 points).
+        _send(
+            state,
+            Letter(LetterType.L47, event.stage_id, max(event.effective_on, event.recorded_on)),
+        )
 
 
 @_apply.register
@@ -496,6 +501,15 @@ def _returned(event: ev.LicenceReturned, state: LicenceState, position: int) -> 
         obligation.status = ObligationStatus.FULFILLED
         obligation.settled_on = event.returned_on
     state.flags.pop(oid, None)
+
+
+@_apply.register
+def _revised(event: ev.NewLicenceDateRevised, state: LicenceState, position: int) -> None:
+    for number, invalidation in enumerate(state.invalidations):
+        if invalidation.ref == event.ref:
+            _own_item(
+                state.invalidations, number
+            ).new_licence_possible_on = event.new_licence_possible_on
 
 
 @_apply.register

@@ -39,9 +39,7 @@ def points_after_cap(state: LicenceState, infraction: Infraction) -> int:
         already = sum(
             i.points or 0
             for i in state.infractions.values()
-            if i.occasion == infraction.occasion
-            and i.points is not None
-            and i.generation == infraction.generation
+            if i.occasion == infraction.occasion and i.points is not None
         )
     return max(0, min(infraction.catalogue_points, occasion_cap(state, infraction) - already))
 

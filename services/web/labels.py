@@ -82,6 +82,7 @@ EVENT = {
     "PointsRestored": "Reconstitution automatique",
     "RestorationRevoked": "Reconstitution révoquée",
     "LicenceReturned": "Permis restitué",
+    "NewLicenceDateRevised": "Date d'un nouveau permis revue",
     "InvalidationAnnulled": "Invalidation annulée",
     "OperatorAlerted": "Alerte pour un opérateur",
 }
