@@ -26,6 +26,7 @@ from domain.law import current_law
 from domain.licence import Licence
 from domain.policy import Policy
 from infrastructure.settings import Settings
+from projections.view import ReadModels
 from services.bootstrap import build
 from services.journal import parse_journal
 from services.licensing import Licensing, UnknownLicence
@@ -85,6 +86,14 @@ def running_forever(worker: Worker) -> Iterator[threading.Thread]:
     finally:
         worker.stop.set()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def view(store_url: str) -> Iterator[ReadModels]:
+    """The read models of the store under test."""
+    models = ReadModels.open(store_url)
+    yield models
+    models.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,35 +4,23 @@ an event altered by someone who also wrote every later hash again and rebuilt th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_verify
 from test_cli import ESTABLISH, ISSUE, RECORD, permis, write
-from test_projections import load, run_scenario
-from test_verify import NEPH, P06, Tamper
+from test_verify import NEPH, Tamper
 
 from infrastructure.settings import Settings
 from projections.anchor import Anchor, take
-from projections.catch_up import catch_up, rebuild
+from projections.catch_up import rebuild
 from projections.verify import verify
 from projections.view import ReadModels
 from services.bootstrap import build
 from services.journal import parse_journal
 from services.licensing import Licensing
 
-
-@pytest.fixture
-def view(store_url: str) -> Iterator[ReadModels]:
-    models = ReadModels.open(store_url)
-    yield models
-    models.close()
-
-
-@pytest.fixture
-def built(service: Licensing, view: ReadModels) -> Licensing:
-    run_scenario(service, load(P06), lambda: catch_up(service, view))
-    return service
+built = test_verify.built  # the fixture: a store with scenario p06, read models current
 
 
 def _rewrite_chain_after(url: str, tamper: Tamper, version: int) -> None:

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,6 @@ FIRST, LAST = date(2000, 1, 1), date(2100, 1, 1)
 # Differ between two stores fed the same journal: wall-clock timestamps, and the hashes over them.
 WALL_CLOCK = frozenset({"timestamp", "hash", "previous_hash", "head_hash", "as_of"})
 _replays = itertools.count()
-
-
-@pytest.fixture
-def view(store_url: str) -> Iterator[ReadModels]:
-    models = ReadModels.open(store_url)
-    yield models
-    models.close()
 
 
 @pytest.fixture

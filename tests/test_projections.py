@@ -7,7 +7,7 @@ Scenario helpers here are shared with test_verify.py and test_export.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -104,13 +104,6 @@ def dump(engine: Engine, ignore: frozenset[str] = frozenset()) -> dict[str, list
             query = select(*columns).order_by(*table.primary_key)
             tables[table.name] = [tuple(row) for row in connection.execute(query)]
     return tables
-
-
-@pytest.fixture
-def view(store_url: str) -> Iterator[ReadModels]:
-    models = ReadModels.open(store_url)
-    yield models
-    models.close()
 
 
 # --- rebuild = live -----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
@@ -34,13 +33,6 @@ from services.licensing import Licensing
 PERMIS = Path(sys.executable).parent / "permis"
 NEPH = "100000000001"
 P06 = next(p for p in SCENARIO_FILES if p.stem.startswith("p06"))  # nine events, a 48SI
-
-
-@pytest.fixture
-def view(store_url: str) -> Iterator[ReadModels]:
-    models = ReadModels.open(store_url)
-    yield models
-    models.close()
 
 
 @pytest.fixture
