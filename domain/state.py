@@ -350,25 +350,30 @@ def _attestation(event: ev.AttestationReceived, state: LicenceState, position: i
             state.flags.pop(obligation.obligation_id, None)
 
 
+def stage_credit_points(state: LicenceState, stage: Stage) -> int:
+    """Up to the stage's points, within the ceiling of the state the credit applies to (R-5.3)."""
+    maximum = state.law.value("stage_max_points", stage.last_day)
+    return max(0, min(maximum, state.ceiling - state.balance))
+
+
+def letter_47_sent_on(event: ev.StageCredited) -> date:
+    """The 47 goes when the points come back (R-3.2): on the credit's date, or on the day the
+    attestation is received if later (R-5.3)."""
+    return max(event.effective_on, event.recorded_on)
+
+
 @_apply.register
 def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
     stage = _own(state.stages, event.stage_id)
     stage.credited = True
-    # Up to the stage's points within the ceiling, after every withdrawal decided on or before
-    # the credit's date (R-5.3): one decided that day but recorded after the attestation counts
-    # too, so the points are those the fold finds room for, not only those known when recorded.
-    maximum = state.law.value("stage_max_points", stage.last_day)
-    added = max(0, min(maximum, state.ceiling - state.balance))
+    # After every withdrawal decided on or before the credit's date (R-5.3): one decided that day
+    # but recorded after the attestation counts too, so the points, and whether a 47 goes (none
+    # for 0 points, R-5.4), are the fold's to say, not only what was known when it was recorded.
+    added = stage_credit_points(state, stage)
     stage.points_credited = added
     _set_balance(state, state.balance + added)
     if added > 0:
-        # Sent when the points come back (R-3.2): on the credit's date, or when the attestation
-        # is received if later (R-5.3). Whether any come back is the fold's to say: a withdrawal
-        # of that day recorded after the attestation makes room (R-5.4: none for 0 points).
-        _send(
-            state,
-            Letter(LetterType.L47, event.stage_id, max(event.effective_on, event.recorded_on)),
-        )
+        _send(state, Letter(LetterType.L47, event.stage_id, letter_47_sent_on(event)))
 
 
 @_apply.register

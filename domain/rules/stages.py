@@ -9,7 +9,7 @@ from domain.calendar import add_days, add_years
 from domain.glossary import LetterType, ObligationKind, ObligationStatus, StageKind, Status
 from domain.policy import Policy
 from domain.rules import Decision
-from domain.state import LicenceState, Stage
+from domain.state import LicenceState, Stage, stage_credit_points
 
 
 def credit_date(stage: Stage) -> date:
@@ -43,8 +43,7 @@ def refusal_reason(state: LicenceState, stage: Stage, policy: Policy) -> tuple[s
 def credit(state_on_credit_date: LicenceState, stage: Stage, on: date) -> Decision:
     """Up to 4 points within the ceiling on the day after the stage; a letter 47 if any (R-5.3)."""
     state = state_on_credit_date
-    maximum = state.law.value("stage_max_points", stage.last_day)
-    points = max(0, min(maximum, state.ceiling - state.balance))
+    points = stage_credit_points(state, stage)
     letter = LetterType.L47 if points > 0 else None
     return Decision(
         ev.StageCredited,

@@ -16,7 +16,7 @@ from domain.glossary import LetterType
 from domain.law import Law
 from domain.licence import Licence, pending_effects
 from domain.policy import Policy
-from domain.state import Infraction, LicenceState
+from domain.state import Infraction, LicenceState, letter_47_sent_on
 from services.web import labels
 
 ISSUER = "Préfecture — service du permis à points (instruction des droits à conduire)"
@@ -115,9 +115,9 @@ def _event_of(
             and event.effective_on == sent_on
         ) or (
             isinstance(event, ev.StageCredited)
-            and event.letter == letter_type
+            and letter_type == LetterType.L47
             and event.stage_id == ref
-            and event.recorded_on == sent_on
+            and letter_47_sent_on(event) == sent_on
         ):
             return position, event
     raise UnknownLetter(f"no event sent letter {letter_type} {ref} on {sent_on}")
