@@ -47,7 +47,7 @@ unit: install
 	$(BIN)/pytest
 
 scenarios: install
-	PERMIS_LOG_LEVEL=WARNING PERMIS_CMD=$(abspath $(BIN)/permis) $(SHARED)/tools/scenarios -j 2
+	PERMIS_LOG_LEVEL=WARNING PERMIS_CMD=$(abspath $(BIN)/permis) $(SHARED)/tools/scenarios -j 2 --pending tests/scenarios_pending.txt
 
 # The browser tests drive Debian's Chromium (never a downloaded build): installed when missing.
 $(CHROMIUM):

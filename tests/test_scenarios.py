@@ -22,6 +22,32 @@ from services.licensing import Licensing
 
 FILES = sorted(SCENARIOS.glob("*.json"))
 OURS = sorted((Path(__file__).parent / "scenarios").glob("*.json"))
+PENDING_FILE = Path(__file__).parent / "scenarios_pending.txt"
+
+
+def pending() -> set[str]:
+    """Scenarios of an open issue that do not pass yet (`tests/scenarios_pending.txt`, the list the
+    runner's `--pending` reads): strict xfails here, so one that starts passing fails the run."""
+    names = set()
+    for raw in PENDING_FILE.read_text(encoding="utf-8").splitlines():
+        entry = raw.split("#", 1)[0].strip()
+        if entry:
+            names.add(entry.removesuffix(".json"))
+    return names
+
+
+PENDING = pending()
+
+
+def params(paths: list[Path]) -> list[object]:
+    """The scenarios as parameters, those still pending marked as strict expected failures."""
+    reason = "listed in tests/scenarios_pending.txt: its issue is not done yet"
+    return [
+        pytest.param(p, id=p.stem, marks=pytest.mark.xfail(strict=True, reason=reason))
+        if p.stem in PENDING
+        else pytest.param(p, id=p.stem)
+        for p in paths
+    ]
 
 
 def matches(expect: dict[str, Any], view: dict[str, Any]) -> list[str]:
@@ -74,21 +100,21 @@ def run(service: Licensing, scenario: dict[str, Any]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+@pytest.mark.parametrize("path", params(FILES))
 def test_public_scenario(make_service: ServiceFactory, path: Path) -> None:
     """Each scenario names the rules it checks (its `rules` field): R-1 to R-7, R-9."""
     scenario = json.loads(path.read_text(encoding="utf-8"))
     assert run(make_service(), scenario) == []
 
 
-@pytest.mark.parametrize("path", FILES[:4], ids=[p.stem for p in FILES[:4]])
+@pytest.mark.parametrize("path", params(FILES[:4]))
 def test_public_scenario_in_small_batches(make_service: ServiceFactory, path: Path) -> None:
     """Batches of 2 licences per transaction reach the same views (design hint 4)."""
     scenario = json.loads(path.read_text(encoding="utf-8"))
     assert run(make_service(batch_size=1), scenario) == []
 
 
-@pytest.mark.parametrize("path", OURS, ids=[p.stem for p in OURS])
+@pytest.mark.parametrize("path", params(OURS))
 def test_rule_book_scenario(make_service: ServiceFactory, path: Path) -> None:
     """Each scenario names the rules it checks (its `rules` field), from R-0 to R-10."""
     scenario = json.loads(path.read_text(encoding="utf-8"))
