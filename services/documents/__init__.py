@@ -1,0 +1,12 @@
+"""Documents the service issues and anyone can check: PDF rendering and signed verification codes.
+
+- `signing`: a verification code is a signature, keyed with the service's secret, over what a
+  document claims to be (its kind, its subject, the legal date it states and the date as known at
+  which it states it) and a digest of everything it says. It is not a lookup id: nothing is stored
+  when a document is issued, and checking a code means stating the document again and comparing.
+- `pdf`: A4 pages from Jinja2 templates (WeasyPrint): margins, running header, page numbers, the
+  code on every page, and byte-identical output for identical content.
+- `qr`: the QR code that leads to the public verification page (segno).
+
+The relevés of R-8.2 (`services.records`) are the first users; the letters will be the next.
+"""
