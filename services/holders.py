@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from domain import forecast as fc
+from domain.calendar import add_years
 from domain.errors import LawNotInForce, UnknownOffence
 from domain.forecast import Condition, Forecasted
 from domain.glossary import LetterType
@@ -125,10 +126,21 @@ def forecast(service: Licensing, neph: str) -> dict[str, Any]:
     }
 
 
+HORIZON_YEARS = 10
+"""How far ahead a stage or a hypothetical infraction may be asked about (past it, every
+restoration of today's withdrawals has fallen due)."""
+
+
+def _within_horizon(day: date | None, today: date, what: str) -> None:
+    if day is not None and day > add_years(today, HORIZON_YEARS):
+        raise UsageError(f"{what} {day}: at most {HORIZON_YEARS} years after {today}")
+
+
 def advice(service: Licensing, neph: str, last_day: date | None = None) -> dict[str, Any]:
     """The stage advisor (R-5.3 to R-5.6, R-10.14) for a stage ending on `last_day`."""
     licence = service.licence(neph)
     today = today_of(service, neph)
+    _within_horizon(last_day, today, "last day")
     try:
         found = stage_advice(licence, service.law, service.policy, today, last_day)
     except (StageDatesRefused, LawNotInForce) as refused:
@@ -188,9 +200,10 @@ def _advice_notes(a: Advice) -> Iterable[str]:
             "le stage de l'année."
         )
     else:
-        why = a.refusal[1] if a.refusal else ""
-        yield f"{stage} ne rapporterait aucun point ({why})."
-    if a.blocking_stage is not None:
+        yield f"{stage} ne rapporterait aucun point : {_refusal_text(a)}."
+    if a.invalidation is not None and a.invalidation.notified_on is not None:
+        pass  # said below: no stage can give points any more
+    elif a.blocking_stage is not None:
         yield (
             f"Un stage ne peut rapporter de points qu'une fois par an : le stage "
             f"{a.blocking_stage.stage_id}, commencé le {french_date(a.blocking_stage.first_day)}, "
@@ -232,11 +245,28 @@ def _advice_notes(a: Advice) -> Iterable[str]:
             )
 
 
+def _refusal_text(a: Advice) -> str:
+    """Why the engine would refuse the stage's points, in French (R-5.4, R-5.5)."""
+    rule = a.refusal[0] if a.refusal else ""
+    if rule == "R-5.5" and a.invalidation is not None and a.invalidation.notified_on:
+        return (
+            f"la lettre 48SI a été notifiée le {french_date(a.invalidation.notified_on)}, "
+            "avant la fin du stage"
+        )
+    if rule == "R-5.4":
+        return (
+            "un stage a déjà été pris en compte moins d'un an avant ou après son premier jour "
+            "(un stage par an)"
+        )
+    return a.refusal[1] if a.refusal else "aucune raison donnée"
+
+
 def simulate(service: Licensing, neph: str, hypothesis: Hypothesis) -> dict[str, Any]:
     """What if this infraction were established: decided on a copy, nothing recorded (R-2, R-3.1,
     R-4.4, R-5.6, R-7.1)."""
     licence = service.licence(neph)
     today = today_of(service, neph)
+    _within_horizon(hypothesis.established_on, today, "réalité established on")
     if hypothesis.offence not in service.law.offences and (
         hypothesis.offence_class is None or hypothesis.points is None
     ):

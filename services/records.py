@@ -173,27 +173,29 @@ class Records:
         found += [repository.get(licence_id(claim.neph), version=v) for v in versions]
         return found
 
-    def verify_url(self, code: str) -> str:
-        return f"{self.public_url}/verifier/{code}"
-
     def html(self, record: Record) -> str:
         """The relevé as the HTML its PDF prints (the tests read it too)."""
-        return pdf.html_of(
-            "releve.html",
-            record=record,
-            content=record.content,
-            title=record.title,
-            code=record.code,
-            qr=qr_data_uri(self.verify_url(record.code)),
-            verify_url=f"{self.public_url}/verifier",
-            issuer=ISSUER,
-            created=record.claim.known_at,
-            labels=labels,
-        )
+        return record_html(record, self.public_url)
 
     def pdf(self, record: Record) -> bytes:
         """The relevé as an A4 PDF: the same bytes whenever the same relevé is issued."""
         return pdf.pdf_of(self.html(record))
+
+
+def record_html(record: Record, public_url: str) -> str:
+    """The relevé as HTML for its PDF: its content, its code and the QR code of its check."""
+    return pdf.html_of(
+        "releve.html",
+        record=record,
+        content=record.content,
+        title=record.title,
+        code=record.code,
+        qr=qr_data_uri(f"{public_url}/verifier/{record.code}"),
+        verify_url=f"{public_url}/verifier",
+        issuer=ISSUER,
+        created=record.claim.known_at,
+        labels=labels,
+    )
 
 
 def filename(record: Record) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import ViewportSize, sync_playwright  # noqa: E402
 from web_support import OPERATOR, backoffice, load_demo, serving  # noqa: E402
 
 from infrastructure.settings import Settings  # noqa: E402
@@ -65,7 +65,7 @@ def main(out: Path) -> None:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True, args=ARGS
             )
-            viewport = {"width": 1280, "height": 900}
+            viewport: ViewportSize = {"width": 1280, "height": 900}
             page = browser.new_context(locale="fr-FR", viewport=viewport).new_page()
             page.goto(f"{site}/connexion")
             page.fill("input[name=username]", OPERATOR[0])
