@@ -92,14 +92,17 @@ def stage_advice(
     scratch.advance(ctx, on)  # the effects due up to the credit date come first
     decided(scratch)
     before = scratch.state(law, on)
+    stage_id = STAGE_ID
+    while stage_id in before.stages:  # refuses a stage recorded twice
+        stage_id += "+"
     try:
-        scratch.complete_stage(ctx, STAGE_ID, StageKind.VOLUNTARY, first_day, last_day, None)
-        scratch.receive_attestation(ctx, STAGE_ID, on)
+        scratch.complete_stage(ctx, stage_id, StageKind.VOLUNTARY, first_day, last_day, None)
+        scratch.receive_attestation(ctx, stage_id, on)
     except CommandRefused as refused:  # nothing to attend on an invalidated licence
         raise StageDatesRefused(refused.reason) from None
     events = decided(scratch)
     after = scratch.state(law, on)
-    stage = after.stages[STAGE_ID]
+    stage = after.stages[stage_id]
     fulfilled = {
         oid for e in events if isinstance(e, ev.MandatoryStageFulfilled) for oid in e.obligations
     }

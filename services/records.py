@@ -93,10 +93,15 @@ def content_of(
         "as_of": as_of.isoformat(),
         "known_at": known_at.isoformat(),
         "holder": holder_of(licence),
-        "suspensions": list(view.get("suspensions", [])),
+        "suspensions": _items(view.get("suspensions", []), SUSPENSION),
     }
-    if kind == RecordKind.RESTRICTED:
-        return {**restricted_record(view), **common}
+    if kind == RecordKind.RESTRICTED:  # what lets its readers see, never a point (L223-7)
+        restricted = restricted_record(view)
+        return {**{name: restricted[name] for name in RESTRICTED}, **common}
+    stages = [
+        {**item, "refused": stage["refusal"] is not None}
+        for stage, item in zip(view["stages"], _items(view["stages"], STAGE), strict=True)
+    ]
     return {
         **common,
         "status": view["status"],
@@ -107,12 +112,35 @@ def content_of(
         "probation_ends_on": view["probation_ends_on"],
         "balance": view["balance"],
         "ceiling": view["ceiling"],
-        "infractions": view["infractions"],
-        "letters": view["letters"],
-        "stages": view["stages"],
-        "obligations": view["obligations"],
+        "infractions": _items(view["infractions"], INFRACTION),
+        "letters": _items(view["letters"], LETTER),
+        "stages": stages,
+        "obligations": _items(view["obligations"], OBLIGATION),
         "new_licence_possible_on": view["new_licence_possible_on"],
     }
+
+
+# What a relevé states of each item: named here, not taken whole from the view, so that a field
+# the view gains later (CONTRACT §4 welcomes them) never changes what a relevé issued before said,
+# nor its code. A stage's refusal is stated as a fact, not in the engine's wording, for the same
+# reason.
+RESTRICTED = ("neph", "as_of", "status", "valid", "issued_on", "probationary")
+INFRACTION = (
+    "offence",
+    "class",
+    "committed_on",
+    "established_on",
+    "decided_on",
+    "points_withdrawn",
+)
+LETTER = ("type", "sent_on", "delivered_on")
+STAGE = ("kind", "first_day", "last_day", "attestation_received_on", "points_credited")
+OBLIGATION = ("kind", "due_on", "status")
+SUSPENSION = ("kind", "first_day", "last_day")
+
+
+def _items(items: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{name: item.get(name) for name in fields} for item in items]
 
 
 class Records:

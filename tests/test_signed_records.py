@@ -107,6 +107,28 @@ def _tampered(code: str, position: int) -> str:
     return "".join(chars)
 
 
+def test_a_field_the_view_gains_later_changes_no_relevé_issued_before(
+    records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CONTRACT §4 welcomes new fields in the view (a cancellation, R-11): a relevé states named
+    fields only, so one issued before says the same, with the same code, after the view grew."""
+    import services.records
+
+    before = {kind: records.issue(NEPH, kind, PAST) for kind in RecordKind}
+    view = services.records.licence_view
+
+    def grown(state: Any) -> dict[str, Any]:
+        found = view(state)
+        for key in ("infractions", "letters", "stages", "obligations"):
+            found[key] = [{**item, "new_field": 1} for item in found[key]]
+        return {**found, "categories": ["B"], "another": True}
+
+    monkeypatch.setattr(services.records, "licence_view", grown)
+    for kind in RecordKind:
+        assert records.issue(NEPH, kind, PAST).code == before[kind].code
+        assert records.verify(before[kind].code).genuine
+
+
 def test_a_tampered_or_forged_code_is_refused(records: Records) -> None:
     """A code changed anywhere, moved to another NEPH, kind or date, or made with another key,
     is refused with the same message, which says nothing of the register."""
