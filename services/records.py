@@ -23,7 +23,6 @@ from domain.law import Law
 from domain.licence import Licence, licence_id
 from domain.view import licence_view, restricted_record
 from services.documents import pdf
-from services.documents.qr import qr_data_uri
 from services.documents.signing import Claim, MalformedCode, Signer, claim_of, content_digest
 from services.licensing import Licensing, UnknownLicence, UsageError
 from services.web import labels
@@ -212,16 +211,14 @@ class Records:
 
 def record_html(record: Record, public_url: str) -> str:
     """The relevé as HTML for its PDF: its content, its code and the QR code of its check."""
-    return pdf.html_of(
+    return pdf.document_html(
         "releve.html",
-        record=record,
-        content=record.content,
         title=record.title,
-        code=record.code,
-        qr=qr_data_uri(f"{public_url}/verifier/{record.code}"),
-        verify_url=f"{public_url}/verifier",
         issuer=ISSUER,
         created=record.claim.known_at,
+        code=record.code,
+        verify_page=f"{public_url}/verifier",
+        content=record.content,
         labels=labels,
     )
 

@@ -216,6 +216,19 @@ def test_r8_2_the_restricted_pdf_never_states_a_point_and_pages_are_a4(records: 
     assert "point(s) sur un plafond de" in reader.pages[0].extract_text()
 
 
+def test_several_documents_in_one_pdf_each_numbered_on_its_own(records: Records) -> None:
+    """`pdf_of_many` (the day's letters, later): one file, each document's pages numbered apart."""
+    from services.documents.pdf import pdf_of_many
+
+    integral = records.issue(NEPH, RecordKind.INTEGRAL)
+    restricted = records.issue(NEPH, RecordKind.RESTRICTED)
+    both = PdfReader(io.BytesIO(pdf_of_many([records.html(integral), records.html(restricted)])))
+    alone = len(PdfReader(io.BytesIO(records.pdf(integral))).pages)
+    assert len(both.pages) == alone + 1
+    last = both.pages[-1].extract_text()
+    assert "Page 1 / 1" in last and restricted.code in last.replace("\n", "")
+
+
 def test_the_cli_issues_a_relevé_and_checks_its_code(tmp_path: Path) -> None:
     """`permis records issue … --output FILE.pdf` prints the code; `permis records verify CODE`
     says it is genuine and what it said (exit 0), a tampered one is refused (exit 1)."""

@@ -8,5 +8,10 @@
   code on every page, and byte-identical output for identical content.
 - `qr`: the QR code that leads to the public verification page (segno).
 
-The relevés of R-8.2 (`services.records`) are the first users; the letters will be the next.
+The relevés of R-8.2 (`services.records`) are the first users; a new kind of document does the
+same: its content as JSON values, a `signing.Claim` of a kind numbered in `signing.KINDS`, its code
+`Signer(secret).code(claim, content_digest(content))`, a template that extends `document.html`
+(blocks `issuer_note` and `body`) rendered by `pdf.document_html`, then `pdf.pdf_of` (one document)
+or `pdf.pdf_of_many` (several in one file, each numbered on its own pages). Checking a code is
+stating the document again for its claim and asking `Signer.matches`.
 """

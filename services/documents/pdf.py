@@ -6,12 +6,15 @@ those of its content, so the same document issued twice is the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from services.documents.qr import qr_data_uri
 from services.web.labels import french_date
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -43,9 +46,45 @@ def html_of(template: str, **context: Any) -> str:
     return environment.get_template(template).render(**context)
 
 
+def document_html(
+    template: str,
+    *,
+    title: str,
+    issuer: str,
+    created: date,
+    code: str,
+    verify_page: str,
+    **context: Any,
+) -> str:
+    """A signed document's HTML: `template` extends `document.html`, which prints the issuer, the
+    title, the code on every page and a QR code leading to `verify_page/code`."""
+    return html_of(
+        template,
+        title=title,
+        issuer=issuer,
+        created=created,
+        code=code,
+        qr=qr_data_uri(f"{verify_page}/{code}"),
+        verify_url=verify_page,
+        **context,
+    )
+
+
 def pdf_of(html: str) -> bytes:
     """The HTML printed to PDF (A4 and its margins come from `document.css`)."""
     from weasyprint import HTML  # imported when a PDF is made: pango is loaded then, not before
 
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf
+
+
+def pdf_of_many(htmls: Sequence[str]) -> bytes:
+    """Several documents as one PDF (the day's letters, say), each numbered on its own pages."""
+    from weasyprint import HTML
+
+    documents = [HTML(string=html, base_url=str(TEMPLATES)).render() for html in htmls]
+    if not documents:
+        raise ValueError("no document to print")
+    pages = [page for document in documents for page in document.pages]
+    pdf: bytes = documents[0].copy(pages).write_pdf()
     return pdf
