@@ -7,11 +7,13 @@ SHARED := ../shared
 DEMO_DB := var/demo.sqlite
 TODAY := $(shell date +%F)
 CHROMIUM := /usr/bin/chromium
+# WeasyPrint (the relevés' PDFs, services/documents) needs Debian's pango and a font.
+PANGO := /usr/share/doc/libpangoft2-1.0-0/copyright
 DEMO_ENV := PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING
 DEMO_USER := operateur
 DEMO_PASSWORD := demo-operateur
 
-.PHONY: install run demo test lint typecheck unit scenarios bench clean
+.PHONY: install run demo test lint typecheck unit scenarios bench clean screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed
 
-demo: install
+demo: install $(PANGO)
 	mkdir -p var
 	PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING $(BIN)/permis import ops/demo/journal.jsonl || [ $$? -eq 1 ]
 	PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING $(BIN)/permis tick --to $(TODAY)
@@ -53,7 +55,17 @@ scenarios: install
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(CHROMIUM) lint typecheck unit scenarios
+$(PANGO):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+test: $(CHROMIUM) $(PANGO) lint typecheck unit scenarios
+
+# The pictures of the forecast and of both relevés under docs/screenshots/ (pdftoppm: poppler-utils).
+/usr/bin/pdftoppm:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
+
+screenshots: install $(CHROMIUM) $(PANGO) /usr/bin/pdftoppm
+	PERMIS_LOG_LEVEL=WARNING $(BIN)/python ops/screenshots/holders.py docs/screenshots
 
 bench: install
 	$(BIN)/python ops/bench/import_and_tick.py

@@ -14,6 +14,7 @@ from domain.policy import Policy
 
 POLICY_PREFIX = "PERMIS_POLICY_"
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # `permis serve`'s default address
 
 
 class StoreUrlError(ValueError):
@@ -47,6 +48,8 @@ class Settings(BaseModel):
     snapshot_interval: int = 50
     # Processes a large `permis import` may use (`services.parallel_import`): the machine's CPUs.
     import_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8), ge=1)
+    # Where the public verification page of issued documents is (`/verifier`), for their QR codes.
+    public_url: str = DEFAULT_PUBLIC_URL
 
     model_config = {"arbitrary_types_allowed": True, "frozen": True}
 
@@ -84,4 +87,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         values["snapshot_interval"] = int(env["PERMIS_SNAPSHOT_INTERVAL"])
     if env.get("PERMIS_IMPORT_PROCESSES"):
         values["import_processes"] = int(env["PERMIS_IMPORT_PROCESSES"])
+    if env.get("PERMIS_PUBLIC_URL"):
+        values["public_url"] = env["PERMIS_PUBLIC_URL"]
     return Settings(**values)

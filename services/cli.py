@@ -244,15 +244,16 @@ def audit(
 
 
 def _register_extensions() -> None:
-    """Command groups of their own modules (reports, worker, projections, web, anchor): one line
-    each."""
-    from services import cli_anchor, cli_projections, cli_reports, cli_web, cli_worker
+    """Command groups of their own modules (reports, worker, projections, web, anchor, holders):
+    one line each."""
+    from services import cli_anchor, cli_holders, cli_projections, cli_reports, cli_web, cli_worker
 
     cli_reports.register(app)
     cli_worker.register(app)
     cli_web.register(app)
     cli_projections.register(app)
     cli_anchor.register(app)
+    cli_holders.register(app)
 
 
 _register_extensions()

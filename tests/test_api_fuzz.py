@@ -66,6 +66,12 @@ LABELS = [
     "POST /api/journal",
     "POST /api/consultation",
     "GET /api/reports/compliance",
+    "GET /api/licences/{neph}/forecast",
+    "GET /api/licences/{neph}/stage-advice",
+    "POST /api/licences/{neph}/what-if",
+    "GET /api/licences/{neph}/records/{kind}",
+    "GET /api/licences/{neph}/records/{kind}/pdf",
+    "GET /api/records/{code}",
 ]
 
 

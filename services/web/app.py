@@ -13,7 +13,16 @@ from infrastructure.settings import Settings, load_settings
 from infrastructure.users import ConsultationCodes, ConsultationGuard, UserStore, load_secret_key
 from projections.database import engine_for
 from services.bootstrap import build
-from services.web import api, errors, pages, pages_dashboard, pages_entry, pages_holders
+from services.web import (
+    api,
+    api_holders,
+    errors,
+    pages,
+    pages_dashboard,
+    pages_entry,
+    pages_holders,
+    pages_records,
+)
 from services.web.auth import Tokens
 from services.web.context import WebContext
 
@@ -36,6 +45,7 @@ def context_from(settings: Settings | None = None, secret: bytes | None = None) 
             engine, policy.consultation_max_attempts, policy.consultation_lock_minutes
         ),
         secret=key,
+        public_url=settings.public_url,
     )
 
 
@@ -58,7 +68,8 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     app.state.tokens = Tokens(context.secret)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
-    for module in (pages, pages_entry, pages_dashboard, pages_holders):
+    app.include_router(api_holders.router)
+    for module in (pages, pages_entry, pages_dashboard, pages_holders, pages_records):
         app.include_router(module.router)
     errors.install(app)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from typing import Any
 
 from domain import events as ev
 from domain.calendar import add_years
@@ -102,12 +103,30 @@ def _steps(scale: _Scale, values: Sequence[tuple[date, int]], end: date) -> str:
     return " ".join(parts)
 
 
-def balance_svg(points: Sequence[Point], markers: Sequence[Marker], title: str) -> str:
-    """The balance (solid) and the ceiling (dashed) as steps, each marker with its tooltip."""
+def forecast_points(forecast: Mapping[str, Any] | None) -> list[Point]:
+    """The balance and ceiling after each day of a forecast (`services.holders.forecast`)."""
+    if not forecast:
+        return []
+    found: dict[date, Point] = {}
+    for effect in forecast["effects"]:
+        day = date.fromisoformat(effect["due_on"])
+        found[day] = Point(day, effect["balance_after"], effect["ceiling_after"])  # the day's last
+    return list(found.values())
+
+
+def balance_svg(
+    points: Sequence[Point],
+    markers: Sequence[Marker],
+    title: str,
+    forecast: Sequence[Point] = (),
+) -> str:
+    """The balance (solid) and the ceiling (dashed) as steps, each marker with its tooltip; then,
+    dotted, the forecast: what the tick will record if nothing else happens."""
     if not points:
         return ""
-    start, end = points[0].day, points[-1].day
-    scale = _Scale(start, end, max(12, *(p.ceiling for p in points)))
+    start, now = points[0].day, points[-1].day
+    end = max(now, forecast[-1].day) if forecast else now
+    scale = _Scale(start, end, max(12, *(p.ceiling for p in [*points, *forecast])))
     out = [
         f'<svg class="chart" viewBox="0 0 {_W} {_H}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
@@ -126,9 +145,11 @@ def balance_svg(points: Sequence[Point], markers: Sequence[Marker], title: str) 
             f'class="axis">{french_date(day)}</text>'
         )
     out.append(
-        f'<path d="{_steps(scale, [(p.day, p.ceiling) for p in points], end)}" class="ceiling"/>'
-        f'<path d="{_steps(scale, [(p.day, p.balance) for p in points], end)}" class="balance"/>'
+        f'<path d="{_steps(scale, [(p.day, p.ceiling) for p in points], now)}" class="ceiling"/>'
+        f'<path d="{_steps(scale, [(p.day, p.balance) for p in points], now)}" class="balance"/>'
     )
+    if forecast:
+        out.append(_forecast(scale, points[-1], forecast, end))
     for m in markers:
         x, y = scale.x(m.day), scale.y(m.balance)
         colour = _COLOURS[m.kind]
@@ -151,9 +172,44 @@ def balance_svg(points: Sequence[Point], markers: Sequence[Marker], title: str) 
         f'<path d="M256 0 h12 l-6 -10 z" fill="{_COLOURS["restoration"]}"/>'
         '<text x="274" y="0">reconstitution</text>'
         f'<circle cx="382" cy="-4" r="5" fill="{_COLOURS["stage"]}"/>'
-        '<text x="392" y="0">stage</text></g></svg>'
+        '<text x="392" y="0">stage</text>'
+        + (
+            f'<path d="M440 -4 h22" {_DOTTED}/><text x="468" y="0">prévision</text>'
+            if forecast
+            else ""
+        )
+        + "</g></svg>"
     )
     return "".join(out)
+
+
+# Dotted, in the balance's colour; drawn with attributes, so that any stylesheet keeps it dotted.
+_DOTTED = (
+    'fill="none" stroke="#000091" stroke-width="2.5" stroke-dasharray="1 5" stroke-linecap="round"'
+)
+_DOTTED_CEILING = 'fill="none" stroke="#999" stroke-width="1.5" stroke-dasharray="1 4"'
+
+
+def _forecast(scale: _Scale, now: Point, forecast: Sequence[Point], end: date) -> str:
+    """The forecast from today: dotted steps, a mark "aujourd'hui", a tooltip on each effect."""
+    x = scale.x(now.day)
+    balance = [(now.day, now.balance), *((p.day, p.balance) for p in forecast)]
+    ceiling = [(now.day, now.ceiling), *((p.day, p.ceiling) for p in forecast)]
+    parts = [
+        f'<g class="forecast"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP}" y2="{_H - _BOTTOM}" '
+        'stroke="#bbb" stroke-width="1"/>'
+        f'<text x="{x + 3:.1f}" y="{_TOP + 10}" class="axis">aujourd\'hui</text>'
+        f'<path d="{_steps(scale, ceiling, end)}" {_DOTTED_CEILING}/>'
+        f'<path d="{_steps(scale, balance, end)}" {_DOTTED}/>'
+    ]
+    for p in forecast:
+        parts.append(
+            f'<circle cx="{scale.x(p.day):.1f}" cy="{scale.y(p.balance):.1f}" r="4" fill="#fff" '
+            f'stroke="#000091" stroke-width="1.5"><title>prévu le {french_date(p.day)} — solde '
+            f"{p.balance} / {p.ceiling}</title></circle>"
+        )
+    parts.append("</g>")
+    return "".join(parts)
 
 
 @dataclass(frozen=True)

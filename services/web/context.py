@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine
 
 from domain.events import acting_user
+from infrastructure.settings import DEFAULT_PUBLIC_URL
 from infrastructure.users import ConsultationCodes, ConsultationGuard, User, UserStore, utcnow
 from projections.view import ReadModels
 from services.licensing import Licensing
@@ -27,6 +28,7 @@ class WebContext:
     guard: ConsultationGuard
     secret: bytes
     now: Callable[[], datetime] = utcnow  # naive UTC; tests move it
+    public_url: str = DEFAULT_PUBLIC_URL  # where `/verifier` is, for the relevés' QR codes
     # One writer at a time in this process: a journal post and a form never interleave.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _read_models: ReadModels | None = None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from services import holders
 from services.licensing import UnknownLicence, UsageError
 from services.web import chart, labels, letters
 from services.web.auth import SESSION_COOKIE, TOKEN_MAX_AGE, Action, may, tokens, web
@@ -148,7 +149,11 @@ def licence_page(
         )
     view_on = date.fromisoformat(view["as_of"])
     points, markers = chart.balance_history(licence, service.law, view_on, known)
-    svg = chart.balance_svg(points, markers, f"Solde et plafond du permis {neph}")
+    # The future only from the present view: a look back shows what was, not what was forecast.
+    forecast = None if as_of or known_at else holders.forecast(service, neph)
+    svg = chart.balance_svg(
+        points, markers, f"Solde et plafond du permis {neph}", chart.forecast_points(forecast)
+    )
     clock = service.clock()
     everything = licence.state(service.law, clock or licence.last_recorded_on).letters
     indices = {(x.type, x.ref, x.sent_on.isoformat()): i for i, x in enumerate(everything)}
@@ -163,6 +168,7 @@ def licence_page(
         view=view,
         holder=letters.holder_of(licence),
         chart=svg,
+        forecast=forecast,
         letters=letter_rows,
         timeline=_timeline(ctx, neph, view_on, known),
         clock=clock,

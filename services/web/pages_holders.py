@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.licensing import UnknownLicence
-from services.web import operations
+from services.web import operations, pages_records
 from services.web.auth import web
 from services.web.rendering import render
 
@@ -62,4 +62,5 @@ async def consultation(request: Request) -> Response:
             neph=neph,
             error="Aucun permis n'est enregistré pour ce NEPH.",
         )
-    return render(request, "releve.html", view=view)
+    extras = await run_in_threadpool(pages_records.holder_extras, request, neph)
+    return render(request, "releve.html", view=view, **extras)
