@@ -47,6 +47,11 @@ class Settings(BaseModel):
     snapshot_interval: int = 50
     # Processes a large `permis import` may use (`services.parallel_import`): the machine's CPUs.
     import_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8), ge=1)
+    # The operators' logins, throttled as the holders' consultation is: wrong passwords
+    # per user, and per address (a prefecture's offices may share one), then a lock.
+    login_max_attempts: int = Field(default=5, ge=1)
+    login_max_attempts_per_address: int = Field(default=20, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
 
     model_config = {"arbitrary_types_allowed": True, "frozen": True}
 
@@ -84,4 +89,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         values["snapshot_interval"] = int(env["PERMIS_SNAPSHOT_INTERVAL"])
     if env.get("PERMIS_IMPORT_PROCESSES"):
         values["import_processes"] = int(env["PERMIS_IMPORT_PROCESSES"])
+    for name in ("login_max_attempts", "login_max_attempts_per_address", "login_lock_minutes"):
+        if env.get(f"PERMIS_{name.upper()}"):
+            values[name] = int(env[f"PERMIS_{name.upper()}"])
     return Settings(**values)

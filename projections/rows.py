@@ -18,7 +18,7 @@ from domain.law import Law
 from domain.licence import licence_id
 from domain.state import LicenceState, fold
 from domain.view import licence_view
-from projections.search import holder_columns
+from projections.search import holder_columns, standing_columns
 from services.licensing import Licensing
 
 Row = dict[str, Any]
@@ -72,6 +72,7 @@ def rows_for(
         "changes_on": min(later) if later else None,
         "last_recorded_on": max(e.recorded_on for e in history),
         **holder_columns(getattr(history[0], "holder", None), _latest_centre(state)),
+        **standing_columns(view),
     }
     rows = LicenceRows(neph, licence, audit_start=audit_start)
     rows.letters = [

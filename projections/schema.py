@@ -38,6 +38,8 @@ metadata = MetaData()
 NEPH = String(12)
 # Search keys compare byte by byte whatever the database's locale, so a prefix is an index range.
 KEY = String(200).with_variant(String(200, collation="C"), "postgresql")
+FLAGGED = text("flags IS NOT NULL")
+OBLIGED = text("obligations IS NOT NULL")
 
 rm_licences = Table(
     "rm_licences",
@@ -63,6 +65,8 @@ rm_licences = Table(
     Column("given_names_key", KEY),
     Column("departement", String(3)),
     Column("stage_centre", Text),
+    Column("flags", String(200)),
+    Column("obligations", String(200)),
     Index("rm_licences_changes_on", "changes_on"),
     Index("rm_licences_name", "surname_key", "given_names_key", "neph"),
     Index("rm_licences_given_names", "given_names_key"),
@@ -70,6 +74,13 @@ rm_licences = Table(
     Index("rm_licences_departement", "departement"),
     Index("rm_licences_stage_centre", "stage_centre"),
     Index("rm_licences_status", "status"),
+    Index("rm_licences_flags", "flags", sqlite_where=FLAGGED, postgresql_where=FLAGGED),
+    Index(
+        "rm_licences_obligations",
+        "obligations",
+        sqlite_where=OBLIGED,
+        postgresql_where=OBLIGED,
+    ),
 )
 
 rm_obligations = Table(
@@ -85,14 +96,6 @@ rm_obligations = Table(
     Column("status", String(16), nullable=False),
     Column("settled_on", Date),
     Index("rm_obligations_valid", "valid_to", "valid_from"),
-    Index(
-        "rm_obligations_standing",
-        "status",
-        "kind",
-        "neph",
-        sqlite_where=text("valid_to IS NULL"),
-        postgresql_where=text("valid_to IS NULL"),
-    ),
 )
 
 rm_flags = Table(
@@ -109,13 +112,6 @@ rm_flags = Table(
     Column("fine_max_eur", Integer),
     Column("suspension_max_years", Integer),
     Index("rm_flags_valid", "valid_to", "valid_from"),
-    Index(
-        "rm_flags_standing",
-        "kind",
-        "neph",
-        sqlite_where=text("valid_to IS NULL"),
-        postgresql_where=text("valid_to IS NULL"),
-    ),
 )
 
 rm_letters = Table(

@@ -18,6 +18,7 @@ postgresql://postgres@127.0.0.1:5432/postgres), dropped at the end.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import sqlite3
@@ -55,7 +56,7 @@ CHUNK = 10_000
 
 def surnames(rng: random.Random, rare: int) -> list[str]:
     """Many rare surnames made of syllables, some with a particle or a hyphen."""
-    made = set()
+    made: set[str] = set()
     while len(made) < rare:
         name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
         if rng.random() < 0.05:
@@ -94,6 +95,8 @@ def licence_rows(count: int, seed: int) -> Iterator[dict[str, Any]]:
             "changes_on": None,
             "last_recorded_on": issued,
             **holder_columns(holder, centre),
+            "flags": None,
+            "obligations": None,
         }
 
 
@@ -112,9 +115,11 @@ def fill(engine: Engine, count: int, seed: int) -> list[dict[str, Any]]:
             if x < 0.01:
                 kind = rng.choice(["non_compliance", "licence_not_returned", "attestation_overdue"])
                 flags.append(_flag(row["neph"], kind))
+                row["flags"] = kind
             elif x < 0.04:
                 kind = rng.choice(["mandatory_stage", "licence_return"])
                 obligations.append(_obligation(row["neph"], kind))
+                row["obligations"] = f"open:{kind}"
             if len(batch) >= CHUNK:
                 _write(connection, batch, flags, obligations)
                 batch, flags, obligations = [], [], []
@@ -232,6 +237,10 @@ def raw_lookup(url: str, nephs: list[str]) -> Callable[[int], None]:
     return read
 
 
+def _run(engine: Engine, make: Callable[[int], Search], i: int) -> Any:
+    return search_licences(engine, make(i))
+
+
 def median_ms(run: Callable[[int], Any], repeat: int) -> tuple[float, Any]:
     timings, last = [], None
     run(0)  # warm: the first run reads the pages from disk
@@ -248,9 +257,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--store", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     args = parser.parse_args()
     base = os.environ.get("PERMIS_BENCH_POSTGRES_URL", DEFAULT_PG)
     name = f"permis_bench_search_{os.getpid()}"
+    if args.keep:
+        print(f"database kept: {name}")
     tmp = tempfile.TemporaryDirectory()
     if args.store == "postgres":
         import psycopg
@@ -270,9 +282,7 @@ def main() -> None:
         print(f"{'search':44} {'median ms':>10} {'× raw':>7} {'found':>8}")
         worst = 0.0
         for label, make in searches(sample):
-            ms, found = median_ms(
-                lambda i, make=make: search_licences(engine, make(i)), args.repeat
-            )
+            ms, found = median_ms(functools.partial(_run, engine, make), args.repeat)
             worst = max(worst, ms)
             total = f"{found.total:,}{'+' if found.capped else ''}"
             print(f"{label:44} {ms:10.1f} {ms / baseline:7.0f} {total:>8}", flush=True)
@@ -280,7 +290,7 @@ def main() -> None:
         print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         engine.dispose()
-        if args.store == "postgres":
+        if args.store == "postgres" and not args.keep:
             import psycopg
 
             with psycopg.connect(base, autocommit=True) as admin:

@@ -13,9 +13,21 @@ from infrastructure.settings import Settings, load_settings
 from infrastructure.users import ConsultationCodes, ConsultationGuard, UserStore, load_secret_key
 from projections.database import engine_for
 from services.bootstrap import build
-from services.web import api, errors, pages, pages_dashboard, pages_entry, pages_holders
+from services.web import (
+    api,
+    errors,
+    hardening,
+    observability,
+    pages,
+    pages_dashboard,
+    pages_entry,
+    pages_holders,
+    pages_info,
+    pages_search,
+    pages_users,
+)
 from services.web.auth import Tokens
-from services.web.context import WebContext
+from services.web.context import LoginLimits, WebContext
 
 STATIC = Path(__file__).parent / "static"
 
@@ -36,6 +48,11 @@ def context_from(settings: Settings | None = None, secret: bytes | None = None) 
             engine, policy.consultation_max_attempts, policy.consultation_lock_minutes
         ),
         secret=key,
+        login_limits=LoginLimits(
+            settings.login_max_attempts,
+            settings.login_max_attempts_per_address,
+            settings.login_lock_minutes,
+        ),
     )
 
 
@@ -43,7 +60,7 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     """The back-office: `/api/…` for programs, French pages for operators, auditors and holders."""
     context = context or context_from()
     app = FastAPI(
-        # No Swagger UI: it loads from a CDN, and the machines reach none; /openapi.json it is.
+        # Swagger UI and ReDoc from this site's own files (services.web.observability), no CDN.
         docs_url=None,
         redoc_url=None,
         title="permis — back-office du permis à points",
@@ -56,11 +73,24 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     )
     app.state.web = context
     app.state.tokens = Tokens(context.secret)
+    app.state.store_metrics = observability.store_registry(context)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
-    for module in (pages, pages_entry, pages_dashboard, pages_holders):
+    for module in (
+        pages,
+        pages_search,
+        pages_entry,
+        pages_dashboard,
+        pages_holders,
+        pages_users,
+        pages_info,
+        observability,
+    ):
         app.include_router(module.router)
     errors.install(app)
+    # The last added runs first: every answer is counted, then given its security headers.
+    app.middleware("http")(hardening.security_headers)
+    app.middleware("http")(observability.count_requests)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
