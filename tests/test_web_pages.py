@@ -127,12 +127,26 @@ def test_logout_needs_the_form_token(operator: TestClient) -> None:
 # --- finding a licence and its page ------------------------------------------------------------
 
 
-def test_find_a_licence_by_neph(operator: TestClient) -> None:
-    found = operator.get("/permis", params={"neph": "0750 0000 0001"}, follow_redirects=False)
+def listed(page: str) -> list[str]:
+    """The NEPHs of the Permis list's rows, in their order."""
+    table = page.split('id="resultats"', 1)[1] if 'id="resultats"' in page else ""
+    return re.findall(r'<td><a href="/permis/(\d{12})">', table)
+
+
+def test_find_a_licence_by_neph_or_its_prefix(operator: TestClient) -> None:
+    """A full NEPH that exists opens the licence; a prefix lists the licences it begins."""
+    found = operator.get("/permis", params={"q": "0750 0000 0001"}, follow_redirects=False)
     assert found.status_code == 303 and found.headers["location"] == f"/permis/{NEPH}"
-    assert operator.get("/permis", params={"neph": "12"}).status_code == 422
-    missing = operator.get("/permis", params={"neph": "999999999999"})
-    assert missing.status_code == 404 and "Aucun permis" in missing.text
+    former = operator.get("/permis", params={"neph": NEPH}, follow_redirects=False)
+    assert former.headers["location"] == f"/permis/{NEPH}"  # the former search box's name
+    assert listed(operator.get("/permis", params={"q": "07500000000", "tri": "neph"}).text) == [
+        f"07500000000{n}" for n in range(1, 6)
+    ]
+    missing = operator.get("/permis", params={"q": "999999999999"})
+    assert missing.status_code == 200 and "Aucun permis ne correspond" in missing.text
+    too_long = operator.get("/permis", params={"q": "1234567890123"})
+    assert too_long.status_code == 422 and "12 chiffres au plus" in too_long.text
+    assert 'aria-describedby="q-aide q-erreur"' in too_long.text  # the error tied to its field
 
 
 def test_the_licence_page_shows_the_view_the_timeline_and_the_chart(
@@ -142,7 +156,7 @@ def test_the_licence_page_shows_the_view_the_timeline_and_the_chart(
     page = operator.get(f"/permis/{NEPH}").text
     assert f'id="solde">{view["balance"]}<' in page
     assert f'id="plafond">{view["ceiling"]}<' in page
-    assert "Claire Martin" in page
+    assert "MARTIN Claire" in page
     words = text(page)
     assert "Retrait de points R-2.2 L223-1, R223-3" in words  # the event with its rule and article
     assert "demo-007" in words  # the command that caused it

@@ -84,8 +84,8 @@ def token(request: Request, form: Annotated[Credentials, Form()]) -> Token:
     except WrongLogin as wrong:
         raise ApiError(
             401,
-            "unknown user or wrong password",
-            [ErrorItem(field="password", reason=str(wrong))],
+            str(wrong),
+            [ErrorItem(field="password", reason="unknown user or wrong password")],
             headers={"WWW-Authenticate": "Bearer"},
         ) from None
     return Token(access_token=ctx.sessions.open(user.name, ctx.now()))

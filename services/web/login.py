@@ -24,10 +24,7 @@ class LoginLocked(Exception):
         super().__init__(f"login locked until {until.isoformat(timespec='seconds')} UTC")
         self.until = until
         self.retry_after = max(1, int((until - now).total_seconds()) + 1)
-
-    @property
-    def minutes(self) -> int:
-        return (self.retry_after + 59) // 60
+        self.minutes = max(1, -(-int((until - now).total_seconds()) // 60))
 
     def french(self) -> str:
         return (
