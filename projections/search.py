@@ -188,13 +188,19 @@ def _as_date(text: str) -> date | None:
     return None
 
 
-def _names(words: list[str]) -> ColumnElement[bool]:
-    """The holder whose surname starts with the words, or with some and given names the others."""
+def _names(words: list[str], born: bool) -> ColumnElement[bool]:
+    """The holder whose surname starts with the words, or with some and given names the others.
+
+    A single word is a surname's beginning only: were it also a given name's, the walk of the name
+    index in order for a common prefix ("ber", "mar") would read most of the index to fill a page
+    (`ops/bench/search.py`). Given names are searched beside a surname or a birth date (`born`:
+    the date's index has chosen the rows already).
+    """
     surname, given = rm_licences.c.surname_key, rm_licences.c.given_names_key
     phrase = " ".join(words)
     choices = [_starts(surname, phrase)]
-    if len(words) == 1:
-        choices.append(_starts(given, phrase))  # the first given name
+    if born:
+        choices.append(and_(*[_contains_word(given, word) for word in words]))
     for cut in range(1, len(words)):
         for mine, theirs in ((words[:cut], words[cut:]), (words[cut:], words[:cut])):
             choices.append(
@@ -224,7 +230,7 @@ def _text(q: str) -> list[ColumnElement[bool]]:
         else:
             words.extend((name_key(token) or "").split())
     if words:
-        conditions.append(_names(words))
+        conditions.append(_names(words, born=bool(conditions)))
     return conditions
 
 

@@ -437,7 +437,8 @@ def test_the_dashboard_exports_every_row_as_csv(auditor: TestClient) -> None:
     [
         ("martin", ["075000000001"]),  # surname, case ignored
         ("PÉTIT", ["075000000003"]),  # accents ignored both ways
-        ("ines", ["075000000003"]),  # a given name alone (Inès)
+        ("ines", []),  # a given name alone is no surname
+        ("ines 20/01/2006", ["075000000003"]),  # a given name and a birth date (Inès)
         ("Hugo Bernard", ["075000000002"]),  # given name then surname
         ("bernard hugo", ["075000000002"]),  # surname then given name
         ("bernard claire", []),  # both must match
