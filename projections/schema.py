@@ -74,10 +74,20 @@ rm_licences = Table(
     Index("rm_licences_departement", "departement"),
     Index("rm_licences_stage_centre", "stage_centre"),
     Index("rm_licences_status", "status"),
-    Index("rm_licences_flags", "flags", sqlite_where=FLAGGED, postgresql_where=FLAGGED),
+    # With the other filters' columns: a count is an index-only scan of the few licences concerned.
+    Index(
+        "rm_licences_flags",
+        "flags",
+        "status",
+        "probationary",
+        sqlite_where=FLAGGED,
+        postgresql_where=FLAGGED,
+    ),
     Index(
         "rm_licences_obligations",
         "obligations",
+        "status",
+        "probationary",
         sqlite_where=OBLIGED,
         postgresql_where=OBLIGED,
     ),

@@ -46,7 +46,7 @@ def upgrade() -> None:
         op.create_index(
             f"rm_licences_{name}",
             "rm_licences",
-            [name],
+            [name, "status", "probationary"],
             sqlite_where=where,
             postgresql_where=where,
         )
