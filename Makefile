@@ -13,7 +13,7 @@ DEMO_ENV := PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING
 DEMO_USER := operateur
 DEMO_PASSWORD := demo-operateur
 
-.PHONY: install run demo test lint typecheck unit scenarios bench clean screenshots
+.PHONY: install run demo test lint typecheck unit scenarios bench clean screenshots vendor
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The browser assets (DSFR, Swagger UI, ReDoc, axe-core) from npm, pinned in ops/vendor/: the
+# copies are committed, so only a version change needs this (and npm).
+vendor:
+	ops/vendor/vendor.sh

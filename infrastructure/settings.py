@@ -50,6 +50,11 @@ class Settings(BaseModel):
     import_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8), ge=1)
     # Where the public verification page of issued documents is (`/verifier`), for their QR codes.
     public_url: str = DEFAULT_PUBLIC_URL
+    # The operators' logins, throttled as the holders' consultation is: wrong passwords
+    # per user, and per address (a prefecture's offices may share one), then a lock.
+    login_max_attempts: int = Field(default=5, ge=1)
+    login_max_attempts_per_address: int = Field(default=20, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
 
     model_config = {"arbitrary_types_allowed": True, "frozen": True}
 
@@ -89,4 +94,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         values["import_processes"] = int(env["PERMIS_IMPORT_PROCESSES"])
     if env.get("PERMIS_PUBLIC_URL"):
         values["public_url"] = env["PERMIS_PUBLIC_URL"]
+    for name in ("login_max_attempts", "login_max_attempts_per_address", "login_lock_minutes"):
+        if env.get(f"PERMIS_{name.upper()}"):
+            values[name] = int(env[f"PERMIS_{name.upper()}"])
     return Settings(**values)

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -59,6 +60,19 @@ users_table = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# What happened to each user, oldest first: created, disabled, enabled, password reset, and by whom
+# (an admin's name, or "cli"): the auditors' record of user management, and whether a user is
+# disabled (the last of "disabled" and "enabled").
+user_changes_table = Table(
+    "permis_user_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("change", String(16), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
 # Every attempt is logged (R-8.3): the NEPH, when, and what came of it.
 attempts_table = Table(
     "permis_consultation_attempts",
@@ -78,12 +92,39 @@ locks_table = Table(
     Column("locked_until", DateTime, nullable=True),
 )
 
+# The operators' logins, throttled as the consultation is: per user ("user:NAME") and per address
+# ("address:IP"), every attempt logged.
+login_attempts_table = Table(
+    "permis_login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("neph", String(128), nullable=False, index=True),  # the key: "user:…" or "address:…"
+    Column("attempted_at", DateTime, nullable=False),
+    Column("outcome", String(8), nullable=False),
+)
+
+login_locks_table = Table(
+    "permis_login_locks",
+    metadata,
+    Column("neph", String(128), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime, nullable=True),
+)
+
 
 class Role(StrEnum):
-    """Operators record; auditors read everything and write nothing."""
+    """Operators record; auditors read everything and write nothing; admins manage the users."""
 
     OPERATOR = "operator"
     AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    PASSWORD_RESET = "password_reset"
 
 
 class SecretKeyError(ValueError):
@@ -100,6 +141,29 @@ class User:
     role: Role
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user as the admins see it: role, whether disabled, when created."""
+
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UserChange:
+    name: str
+    change: Change
+    by: str
+    at: datetime
+
+
+# argon2 takes 64 MiB and a core for each hash: 40 wrong logins at once took the server from
+# 89 MB to 2.3 GB. No more than this many run at once; the others wait their turn.
+HASHING_AT_ONCE = max(1, min(4, os.cpu_count() or 1))
+
+
 def utcnow() -> datetime:
     """Naive UTC: both backends store it alike."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -109,71 +173,147 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 class UserStore:
-    """Back-office users with argon2-hashed passwords."""
+    """Back-office users with argon2-hashed passwords; a bounded number hashed at once."""
 
-    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, engine: Engine, hasher: PasswordHasher | None = None, at_once: int = HASHING_AT_ONCE
+    ) -> None:
         self.engine = engine
         self.hasher = hasher or PasswordHasher()
-        metadata.create_all(engine, tables=[users_table])
+        self.hashing = threading.BoundedSemaphore(at_once)
+        metadata.create_all(engine, tables=[users_table, user_changes_table])
 
     @cached_property
     def _dummy(self) -> str:
         """Verifying against a dummy hash when the name is unknown keeps timings alike."""
-        return self.hasher.hash(secrets.token_hex(8))
+        return self._hash(secrets.token_hex(8))
 
-    def add(self, name: str, role: str, password: str) -> User:
+    def _hash(self, password: str) -> str:
+        with self.hashing:
+            return self.hasher.hash(password)
+
+    def add(self, name: str, role: str, password: str, by: str = "cli") -> User:
         """Create a user; the name is unique, the password at least 8 characters."""
         if not name or len(name) > 64 or set(name.lower()) - _NAME_CHARS:
             raise UserError(f"name {name!r}: 1 to 64 letters, digits, '.', '_' or '-'")
         try:
             checked = Role(role)
         except ValueError:
-            raise UserError(f"role {role!r}: expected operator or auditor") from None
-        if len(password) < 8:
-            raise UserError("password: at least 8 characters")
+            roles = ", ".join(r.value for r in Role)
+            raise UserError(f"role {role!r}: expected one of {roles}") from None
+        _check_password(password)
         row = {
             "name": name,
             "role": str(checked),
-            "password_hash": self.hasher.hash(password),
+            "password_hash": self._hash(password),
             "created_at": utcnow(),
         }
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(users_table).values(**row))
+                self._changed(conn, name, Change.CREATED, by)
         except IntegrityError:
             raise UserError(f"user {name!r} already exists") from None
         return User(name, checked)
 
     def get(self, name: str) -> User | None:
+        """The user, None when unknown or disabled."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(users_table.c.name, users_table.c.role).where(users_table.c.name == name)
             ).first()
-        return User(row.name, Role(row.role)) if row else None
+            if row is None or self._disabled(conn, name):
+                return None
+        return User(row.name, Role(row.role))
 
     def authenticate(self, name: str, password: str) -> User | None:
-        """The user when the password matches, else None."""
+        """The user when the password matches and the user is not disabled, else None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+            disabled = row is not None and self._disabled(conn, name)
         if row is None:
             self._verify(self._dummy, password)
             return None
-        if not self._verify(row.password_hash, password):
+        if not self._verify(row.password_hash, password) or disabled:
             return None
         if self.hasher.check_needs_rehash(row.password_hash):
             with self.engine.begin() as conn:
                 conn.execute(
                     update(users_table)
                     .where(users_table.c.name == name)
-                    .values(password_hash=self.hasher.hash(password))
+                    .values(password_hash=self._hash(password))
                 )
         return User(row.name, Role(row.role))
 
     def _verify(self, hashed: str, password: str) -> bool:
         try:
-            return self.hasher.verify(hashed, password)
+            with self.hashing:
+                return self.hasher.verify(hashed, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    # --- user management (the admins, `permis users`) -------------------------------------------
+
+    def accounts(self) -> list[Account]:
+        """Every user, by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(users_table).order_by(users_table.c.name)).all()
+            return [
+                Account(r.name, Role(r.role), self._disabled(conn, r.name), r.created_at)
+                for r in rows
+            ]
+
+    def set_disabled(self, name: str, disabled: bool, by: str) -> None:
+        """Disable (or enable again) a user: a disabled user cannot log in, nor use a session."""
+        with self.engine.begin() as conn:
+            self._known(conn, name)
+            self._changed(conn, name, Change.DISABLED if disabled else Change.ENABLED, by)
+
+    def reset_password(self, name: str, password: str, by: str) -> None:
+        _check_password(password)
+        hashed = self._hash(password)
+        with self.engine.begin() as conn:
+            self._known(conn, name)
+            conn.execute(
+                update(users_table).where(users_table.c.name == name).values(password_hash=hashed)
+            )
+            self._changed(conn, name, Change.PASSWORD_RESET, by)
+
+    def changes(self, name: str | None = None) -> list[UserChange]:
+        """Who changed which user when, newest first (the auditors' record)."""
+        query = select(user_changes_table).order_by(user_changes_table.c.id.desc())
+        if name is not None:
+            query = query.where(user_changes_table.c.name == name)
+        with self.engine.connect() as conn:
+            return [UserChange(r.name, Change(r.change), r.by, r.at) for r in conn.execute(query)]
+
+    @staticmethod
+    def _known(conn: Connection, name: str) -> None:
+        found = conn.execute(select(users_table.c.name).where(users_table.c.name == name)).first()
+        if found is None:
+            raise UserError(f"user {name!r} does not exist")
+
+    @staticmethod
+    def _changed(conn: Connection, name: str, change: Change, by: str) -> None:
+        conn.execute(
+            insert(user_changes_table).values(name=name, change=str(change), by=by, at=utcnow())
+        )
+
+    @staticmethod
+    def _disabled(conn: Connection, name: str) -> bool:
+        t = user_changes_table
+        last = conn.execute(
+            select(t.c.change)
+            .where(t.c.name == name, t.c.change.in_((Change.DISABLED, Change.ENABLED)))
+            .order_by(t.c.id.desc())
+            .limit(1)
+        ).scalar()
+        return last == Change.DISABLED
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise UserError("password: at least 8 characters")
 
 
 # --- consultation codes (R-8.1, R-3.4) -------------------------------------------------------
@@ -278,13 +418,27 @@ class Attempt:
 
 
 class ConsultationGuard:
-    """Locks a NEPH's consultation for `lock_minutes` after `max_attempts` wrong codes (R-8.3)."""
+    """Locks a NEPH's consultation for `lock_minutes` after `max_attempts` wrong codes (R-8.3).
+
+    The same guard throttles the operators' logins (`LoginGuard`): its key is then a user's name
+    or an address rather than a NEPH.
+    """
+
+    attempts_table = attempts_table
+    locks_table = locks_table
 
     def __init__(self, engine: Engine, max_attempts: int, lock_minutes: int) -> None:
         self.engine = engine
         self.max_attempts = max_attempts
         self.lock = timedelta(minutes=lock_minutes)
-        metadata.create_all(engine, tables=[attempts_table, locks_table])
+        metadata.create_all(engine, tables=[self.attempts_table, self.locks_table])
+
+    def locked_until(self, neph: str, now: datetime) -> datetime | None:
+        """The end of the key's lock, if it is locked at `now` (a look, recording nothing)."""
+        t = self.locks_table
+        with self.engine.connect() as conn:
+            until = conn.execute(select(t.c.locked_until).where(t.c.neph == neph)).scalar()
+        return until if until is not None and until > now else None
 
     def attempt(self, neph: str, correct: bool, now: datetime) -> Attempt:
         """Record one attempt and say whether it may proceed (R-8.3: every attempt is logged)."""
@@ -295,12 +449,12 @@ class ConsultationGuard:
             else:
                 result = self._decide(failures, correct, now)
                 conn.execute(
-                    update(locks_table)
-                    .where(locks_table.c.neph == neph)
+                    update(self.locks_table)
+                    .where(self.locks_table.c.neph == neph)
                     .values(failures=self._failures(result), locked_until=result.locked_until)
                 )
             conn.execute(
-                insert(attempts_table).values(
+                insert(self.attempts_table).values(
                     neph=neph, attempted_at=now, outcome=str(result.outcome)
                 )
             )
@@ -315,12 +469,12 @@ class ConsultationGuard:
         PostgreSQL and the database's write lock on SQLite, creates the row on a first attempt
         (two first attempts at once cannot both insert it), and returns the values it locked.
         """
-        upsert = _upsert(conn.dialect.name, locks_table).values(
+        upsert = _upsert(conn.dialect.name, self.locks_table).values(
             neph=neph, failures=0, locked_until=None
         )
         claim = upsert.on_conflict_do_update(
-            index_elements=[locks_table.c.neph], set_={"failures": locks_table.c.failures}
-        ).returning(locks_table.c.failures, locks_table.c.locked_until)
+            index_elements=[self.locks_table.c.neph], set_={"failures": self.locks_table.c.failures}
+        ).returning(self.locks_table.c.failures, self.locks_table.c.locked_until)
         row = conn.execute(claim).one()
         return row.failures, row.locked_until
 
@@ -342,8 +496,15 @@ class ConsultationGuard:
         """The logged attempts for a NEPH, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(attempts_table.c.attempted_at, attempts_table.c.outcome)
-                .where(attempts_table.c.neph == neph)
-                .order_by(attempts_table.c.id)
+                select(self.attempts_table.c.attempted_at, self.attempts_table.c.outcome)
+                .where(self.attempts_table.c.neph == neph)
+                .order_by(self.attempts_table.c.id)
             ).all()
         return [(r.attempted_at, r.outcome) for r in rows]
+
+
+class LoginGuard(ConsultationGuard):
+    """The operators' logins: locked after too many wrong passwords, per user and per address."""
+
+    attempts_table = login_attempts_table
+    locks_table = login_locks_table

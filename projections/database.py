@@ -15,7 +15,7 @@ from infrastructure.settings import store_kind
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "ops" / "migrations"
 VERSION_TABLE = "rm_alembic_version"
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration under ops/migrations/versions (a test checks they agree)."""
 MIGRATION_LOCK = 0x7065726D6973  # pg_advisory_xact_lock key taken while migrating ("permis")
 

@@ -18,6 +18,7 @@ from domain.law import Law
 from domain.licence import licence_id
 from domain.state import LicenceState, fold
 from domain.view import licence_view
+from projections.search import holder_columns, standing_columns
 from services.licensing import Licensing
 
 Row = dict[str, Any]
@@ -70,6 +71,8 @@ def rows_for(
         "as_of": as_of,
         "changes_on": min(later) if later else None,
         "last_recorded_on": max(e.recorded_on for e in history),
+        **holder_columns(getattr(history[0], "holder", None), _latest_centre(state)),
+        **standing_columns(view),
     }
     rows = LicenceRows(neph, licence, audit_start=audit_start)
     rows.letters = [
@@ -131,6 +134,12 @@ def audit_item(row: Row) -> dict[str, Any]:
         "timestamp": row["timestamp"],
         "details": json.loads(row["details"]),
     }
+
+
+def _latest_centre(state: LicenceState) -> str | None:
+    """The centre of the licence's latest stage that names one (the search's filter)."""
+    stages = [s for s in state.stages.values() if s.centre]
+    return max(stages, key=lambda s: (s.last_day, s.stage_id)).centre if stages else None
 
 
 def _day(value: str | None) -> date | None:

@@ -5,7 +5,9 @@ code reads and writes, and a test checks that the migrations produce exactly it.
 
 - `rm_licences`: one row per licence, its state on `as_of` (the clock when the row was written),
   which still holds on every later date before `changes_on` (the next legal date of an event
-  already recorded), with the version and hash of its last event (the chain's head, R-9.2);
+  already recorded), with the version and hash of its last event (the chain's head, R-9.2), and
+  what the back-office searches (`projections.search`): the holder's names and their keys, birth
+  date, département, the latest stage's centre;
 - `rm_obligations`, `rm_flags`: temporal rows, one per stretch of legal dates `[valid_from,
   valid_to)` during which an obligation or a flag stood unchanged (`valid_to` NULL: still so), so
   that "open on date D" is one range query (R-6);
@@ -28,11 +30,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
 
 NEPH = String(12)
+# Search keys compare byte by byte whatever the database's locale, so a prefix is an index range.
+KEY = String(200).with_variant(String(200, collation="C"), "postgresql")
+FLAGGED = text("flags IS NOT NULL")
+OBLIGED = text("obligations IS NOT NULL")
 
 rm_licences = Table(
     "rm_licences",
@@ -51,7 +58,39 @@ rm_licences = Table(
     Column("as_of", Date, nullable=False),
     Column("changes_on", Date),
     Column("last_recorded_on", Date, nullable=False),
+    Column("surname", Text),
+    Column("given_names", Text),
+    Column("birth_date", Date),
+    Column("surname_key", KEY),
+    Column("given_names_key", KEY),
+    Column("departement", String(3)),
+    Column("stage_centre", Text),
+    Column("flags", String(200)),
+    Column("obligations", String(200)),
     Index("rm_licences_changes_on", "changes_on"),
+    Index("rm_licences_name", "surname_key", "given_names_key", "neph"),
+    Index("rm_licences_given_names", "given_names_key"),
+    Index("rm_licences_birth_date", "birth_date"),
+    Index("rm_licences_departement", "departement"),
+    Index("rm_licences_stage_centre", "stage_centre"),
+    Index("rm_licences_status", "status"),
+    # With the other filters' columns: a count is an index-only scan of the few licences concerned.
+    Index(
+        "rm_licences_flags",
+        "flags",
+        "status",
+        "probationary",
+        sqlite_where=FLAGGED,
+        postgresql_where=FLAGGED,
+    ),
+    Index(
+        "rm_licences_obligations",
+        "obligations",
+        "status",
+        "probationary",
+        sqlite_where=OBLIGED,
+        postgresql_where=OBLIGED,
+    ),
 )
 
 rm_obligations = Table(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -34,24 +36,79 @@ def _store() -> UserStore:
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="The login.")],
-    role: Annotated[str, typer.Option("--role", help="operator or auditor")],
+    role: Annotated[str, typer.Option("--role", help="operator, auditor or admin")],
 ) -> None:
     """Create a back-office user; the password is read from standard input (first line)."""
     import structlog
 
     from infrastructure.users import UserError
 
-    if sys.stdin.isatty():
-        password = getpass.getpass("password: ")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _password()
     try:
-        user = _store().add(name, role, password)
+        user = _store().add(name, role, password, by=_actor())
     except UserError as error:
         _err(f"users add: {error}")
         raise typer.Exit(1 if "already exists" in str(error) else 2) from None
     structlog.get_logger("permis").info("users.added", user=user.name, role=str(user.role))
     typer.echo(f"user {user.name} ({user.role}) created")
+
+
+def _password() -> str:
+    """A password from the terminal, or the first line of standard input."""
+    if sys.stdin.isatty():
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _actor() -> str:
+    """Who runs the command, for the users' history: PERMIS_ACTOR or the login, via the CLI."""
+    from domain.events import acting_user
+
+    return f"{acting_user.get() or 'cli'} (cli)"[:64]
+
+
+def _change(name: str, change: Callable[[UserStore], None], done: str) -> None:
+    """A change of a user, then every session of that user ended (`permis users …`)."""
+    from infrastructure.sessions import Sessions
+    from infrastructure.users import UserError, utcnow
+
+    store = _store()
+    try:
+        change(store)
+    except UserError as error:
+        _err(f"users: {error}")
+        raise typer.Exit(1 if "does not exist" in str(error) else 2) from None
+    if done != "enabled":
+        Sessions(store.engine, timedelta(hours=8)).revoke_all(name, utcnow())
+    typer.echo(f"user {name} {done}")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="The login.")]) -> None:
+    """Disable a user: no login, and every open session ends."""
+    _change(name, lambda s: s.set_disabled(name, True, _actor()), "disabled")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="The login.")]) -> None:
+    """Enable a disabled user again."""
+    _change(name, lambda s: s.set_disabled(name, False, _actor()), "enabled")
+
+
+@users_app.command("reset-password")
+def users_reset_password(name: Annotated[str, typer.Argument(help="The login.")]) -> None:
+    """Give a user a new password (standard input, first line); their sessions end."""
+    password = _password()
+    _change(name, lambda s: s.reset_password(name, password, _actor()), "password reset")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user: name, role, active or disabled, created (UTC)."""
+    for account in _store().accounts():
+        state = "disabled" if account.disabled else "active"
+        created = account.created_at.isoformat(sep=" ", timespec="minutes")
+        typer.echo(f"{account.name:24} {account.role!s:9} {state:9} {created}")
 
 
 def licence_code(
@@ -72,9 +129,18 @@ def licence_code(
     except UnknownLicence as error:
         _err(str(error))
         raise typer.Exit(1) from None
-    # Who asked, as the web's `consultation.code_printed` says: PERMIS_ACTOR or the login.
+    # Who asked, as the web's `consultation.code_printed` says: PERMIS_ACTOR or the login; and in
+    # the licence's audit trail, as every view of a code (infrastructure.desk).
+    from infrastructure.desk import Desk
+    from infrastructure.settings import load_settings
+    from infrastructure.users import utcnow
+    from projections.database import engine_for
+
+    actor = acting_user.get() or "cli"
+    desk = Desk(engine_for(load_settings().database_url))
+    desk.code_shown(neph, "permis licence code", actor, utcnow(), via="cli")
     structlog.get_logger("permis").warning(
-        "consultation.code_shown", neph=neph, via="cli", user=acting_user.get()
+        "consultation.code_shown", neph=neph, via="cli", user=actor
     )
     typer.echo(codes.code(neph))
 

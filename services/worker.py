@@ -33,6 +33,7 @@ from eventsourcing.persistence import IntegrityError
 from infrastructure.clock import Clock
 from infrastructure.worker_lock import advisory_lock
 from projections.catch_up import after_write
+from services import metrics
 from services.licensing import Licensing, UsageError
 
 log = structlog.get_logger("permis.worker")
@@ -154,7 +155,10 @@ class Worker:
         """`tick(day)`, again after a conflict; None when another worker got past `day` first."""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return self.service.tick(day)
+                effects = self.service.tick(day)
+                metrics.TICKS.inc()
+                metrics.TICK_EFFECTS.inc(effects)
+                return effects
             except IntegrityError as error:
                 # Another writer saved one of the batch's licences first; its effects are saved
                 # and no longer due, so ticking the same day again redoes only what is left.

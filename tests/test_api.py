@@ -494,7 +494,7 @@ def test_users_add_reads_the_password_from_stdin_and_hashes_it(sqlite_url: str) 
     assert created.returncode == 0, created.stderr
     again = permis(store_url, "users", "add", "carla", "--role", "auditor", stdin="xxxxxxxxx\n")
     assert again.returncode == 1 and "already exists" in again.stderr
-    bad_role = permis(store_url, "users", "add", "dan", "--role", "admin", stdin="xxxxxxxxx\n")
+    bad_role = permis(store_url, "users", "add", "dan", "--role", "superuser", stdin="xxxxxxxxx\n")
     assert bad_role.returncode == 2
     short = permis(store_url, "users", "add", "dan", "--role", "auditor", stdin="short\n")
     assert short.returncode == 2 and "password" in short.stderr

@@ -127,12 +127,26 @@ def test_logout_needs_the_form_token(operator: TestClient) -> None:
 # --- finding a licence and its page ------------------------------------------------------------
 
 
-def test_find_a_licence_by_neph(operator: TestClient) -> None:
-    found = operator.get("/permis", params={"neph": "0750 0000 0001"}, follow_redirects=False)
+def listed(page: str) -> list[str]:
+    """The NEPHs of the Permis list's rows, in their order."""
+    table = page.split('id="resultats"', 1)[1] if 'id="resultats"' in page else ""
+    return re.findall(r'<td><a href="/permis/(\d{12})">', table)
+
+
+def test_find_a_licence_by_neph_or_its_prefix(operator: TestClient) -> None:
+    """A full NEPH that exists opens the licence; a prefix lists the licences it begins."""
+    found = operator.get("/permis", params={"q": "0750 0000 0001"}, follow_redirects=False)
     assert found.status_code == 303 and found.headers["location"] == f"/permis/{NEPH}"
-    assert operator.get("/permis", params={"neph": "12"}).status_code == 422
-    missing = operator.get("/permis", params={"neph": "999999999999"})
-    assert missing.status_code == 404 and "Aucun permis" in missing.text
+    former = operator.get("/permis", params={"neph": NEPH}, follow_redirects=False)
+    assert former.headers["location"] == f"/permis/{NEPH}"  # the former search box's name
+    assert listed(operator.get("/permis", params={"q": "07500000000", "tri": "neph"}).text) == [
+        f"07500000000{n}" for n in range(1, 6)
+    ]
+    missing = operator.get("/permis", params={"q": "999999999999"})
+    assert missing.status_code == 200 and "Aucun permis ne correspond" in missing.text
+    too_long = operator.get("/permis", params={"q": "1234567890123"})
+    assert too_long.status_code == 422 and "12 chiffres au plus" in too_long.text
+    assert 'aria-describedby="q-aide q-erreur"' in too_long.text  # the error tied to its field
 
 
 def test_the_licence_page_shows_the_view_the_timeline_and_the_chart(
@@ -142,7 +156,7 @@ def test_the_licence_page_shows_the_view_the_timeline_and_the_chart(
     page = operator.get(f"/permis/{NEPH}").text
     assert f'id="solde">{view["balance"]}<' in page
     assert f'id="plafond">{view["ceiling"]}<' in page
-    assert "Claire Martin" in page
+    assert "MARTIN Claire" in page
     words = text(page)
     assert "Retrait de points R-2.2 L223-1, R223-3" in words  # the event with its rule and article
     assert "demo-007" in words  # the command that caused it
@@ -413,3 +427,137 @@ def test_the_dashboard_exports_every_row_as_csv(auditor: TestClient) -> None:
     rows = response.text.splitlines()
     assert rows[0].startswith("neph,record,kind,status,opened_on,due_on,raised_on")
     assert len(rows) == 1 + 5
+
+
+# --- the Permis list (issue 15) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("martin", ["075000000001"]),  # surname, case ignored
+        ("PÉTIT", ["075000000003"]),  # accents ignored both ways
+        ("ines", []),  # a given name alone is no surname
+        ("ines 20/01/2006", ["075000000003"]),  # a given name and a birth date (Inès)
+        ("Hugo Bernard", ["075000000002"]),  # given name then surname
+        ("bernard hugo", ["075000000002"]),  # surname then given name
+        ("bernard claire", []),  # both must match
+        ("08/07/1975", ["075000000004"]),  # a birth date, as printed
+        ("leroy 1980-12-03", ["075000000005"]),  # surname and birth date
+        ("du", ["075000000004"]),  # a surname's beginning
+    ],
+)
+def test_the_list_finds_a_licence_by_its_holder(
+    operator: TestClient, q: str, expected: list[str]
+) -> None:
+    page = operator.get("/permis", params={"q": q})
+    assert page.status_code == 200
+    assert listed(page.text) == expected
+
+
+def test_the_list_filters_sorts_and_pages(operator: TestClient) -> None:
+    """Filters from the read models' columns; sortable columns; each row a link to its licence."""
+
+    def found(**params: str) -> list[str]:
+        return listed(operator.get("/permis", params={"tri": "neph", **params}).text)
+
+    assert found(probatoire="oui") == ["075000000002"]
+    assert found(signalement="non_compliance") == ["075000000003"]
+    assert found(signalement="any") == ["075000000001", "075000000003", "075000000005"]
+    assert found(obligation="breached") == ["075000000003", "075000000005"]
+    assert found(obligation="open") == []
+    assert found(centre="CENTRE-92-003") == ["075000000001"]
+    assert found(statut="invalidated") == ["075000000004", "075000000005"]
+    assert found(statut="invalidated", q="leroy") == ["075000000005"]
+    assert found(departement="75") == []  # holders carry no address yet
+    by_name = listed(operator.get("/permis").text)
+    assert by_name == [
+        "075000000002",  # Bernard
+        "075000000004",  # Durand
+        "075000000005",  # Leroy
+        "075000000001",  # Martin
+        "075000000003",  # Petit
+    ]
+    descending = operator.get("/permis", params={"tri": "nom", "ordre": "desc"}).text
+    assert listed(descending) == by_name[::-1]
+    assert 'aria-sort="descending"' in descending
+    by_balance = operator.get("/permis", params={"tri": "solde"}).text
+    assert 'aria-sort="ascending"' in by_balance
+    assert operator.get("/permis", params={"tri": "nowhere"}).status_code == 422
+
+
+def test_the_list_pages_fifty_at_a_time(office: Backoffice, operator: TestClient) -> None:
+    from projections.search import Search, search_licences
+
+    engine = office.context.read_models().engine
+    two = search_licences(engine, Search(per_page=2, page=3, sort="neph"))
+    assert two.total == 5 and two.pages == 3 and [r["neph"] for r in two.rows] == [NEPH[:-1] + "5"]
+    beyond = search_licences(engine, Search(per_page=2, page=9, sort="neph"))
+    assert beyond.search.page == 3  # a page past the last shows the last
+
+
+# --- work queues (issue 15) ---------------------------------------------------------------------
+
+
+def queue(page: str, key: str) -> list[str]:
+    section = page.split(f'id="liste-{key}"', 1)[1].split('id="liste-', 1)[0]
+    return re.findall(r'<td><a href="/permis/(\d{12})">', section)
+
+
+def test_a_queue_item_marked_handled_leaves_the_queue_and_enters_the_audit_trail(
+    operator: TestClient, auditor: TestClient
+) -> None:
+    """R-6.1: the missed 48N of 075000000003, handled by an operator, with a date and a note."""
+    board = operator.get("/tableau-de-bord").text
+    assert queue(board, "non_compliance") == ["075000000003"]
+    assert "PETIT Inès" in board  # the holder beside the NEPH
+    link = re.search(r'href="(/tableau-de-bord/traiter\?file=non_compliance[^"]+)"', board)
+    assert link
+    form = operator.get(html.unescape(link.group(1)))
+    assert form.status_code == 200
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.text))
+    empty = operator.post("/tableau-de-bord/traiter", data={**fields, "done_on": "2026-03-01"})
+    assert empty.status_code == 422 and "précisez ce qui a été fait" in empty.text
+    assert 'aria-describedby="t-note-aide t-note-erreur"' in empty.text
+    done = operator.post(
+        "/tableau-de-bord/traiter",
+        data={**fields, "done_on": "2026-03-01", "note": "Parquet saisi le 1er mars"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = auditor.get("/tableau-de-bord").text
+    assert queue(after, "non_compliance") == []
+    assert "1 alerte(s) déjà traitée(s)" in after
+    assert 'id="n-non-effectues">1<' in after  # the breach itself still stands (R-6.1)
+    trail = text(auditor.get("/permis/075000000003").text)
+    assert "Traitement d'une alerte" in trail and "Parquet saisi le 1er mars" in trail
+    assert "olga" in trail.split("Actions des agents", 1)[1]
+    before = auditor.get("/tableau-de-bord", params={"as_of": "2026-02-28"}).text
+    assert queue(before, "non_compliance") == ["075000000003"]  # not yet handled on that date
+    assert auditor.get(html.unescape(link.group(1))).status_code == 403  # auditors only read
+
+
+def test_a_made_up_queue_item_cannot_be_handled(operator: TestClient) -> None:
+    page = operator.get("/tableau-de-bord").text
+    refused = operator.post(
+        "/tableau-de-bord/traiter",
+        data={
+            "csrf": csrf(page),
+            "file": "non_compliance",
+            "neph": NEPH,
+            "ref": "nothing",
+            "done_on": "2026-03-01",
+            "note": "x",
+        },
+    )
+    assert refused.status_code == 404
+
+
+def test_every_view_of_a_code_is_in_the_audit_trail(
+    operator: TestClient, auditor: TestClient, office: Backoffice
+) -> None:
+    """R-8.1: an operator's print of a 48N with the holder's code is recorded, who and when."""
+    letter = letter_of(operator, office, "075000000002", "48N")
+    assert office.code("075000000002") in letter
+    trail = text(auditor.get("/permis/075000000002").text)
+    assert "Consultation du code confidentiel" in trail and "lettre 48N" in trail

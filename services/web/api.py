@@ -17,8 +17,9 @@ from services.formats import NEPH_PATTERN
 from services.journal import Command, LegalDate
 from services.licensing import ImportStopped, UnknownLicence, UsageError
 from services.web import dashboard, operations
-from services.web.auth import Action, api_requires, tokens, web
+from services.web.auth import Action, api_requires, web
 from services.web.errors import ApiError, line_errors
+from services.web.login import LoginLocked, WrongLogin, log_in
 from services.web.models import (
     AuditEntry,
     ClockInfo,
@@ -63,19 +64,31 @@ class Credentials(BaseModel):
     responses={
         401: {"model": ErrorBody, "description": "unknown user or wrong password"},
         422: {"model": ErrorBody},
+        429: {"model": ErrorBody, "description": "too many wrong passwords: locked for a while"},
     },
 )
 def token(request: Request, form: Annotated[Credentials, Form()]) -> Token:
-    """A bearer token for a back-office user (form fields `username`, `password`)."""
-    user = web(request).users.authenticate(form.username, form.password)
-    if user is None:
+    """A bearer token for a back-office user (form fields `username`, `password`): a session that
+    lasts a working day; locked like the pages' login after too many wrong passwords (429)."""
+    ctx = web(request)
+    address = request.client.host if request.client else "unknown"
+    try:
+        user = log_in(ctx, form.username, form.password, address)
+    except LoginLocked as locked:
+        raise ApiError(
+            429,
+            str(locked),
+            [ErrorItem(field="password", reason=str(locked))],
+            headers={"Retry-After": str(locked.retry_after)},
+        ) from None
+    except WrongLogin as wrong:
         raise ApiError(
             401,
-            "unknown user or wrong password",
+            str(wrong),
             [ErrorItem(field="password", reason="unknown user or wrong password")],
             headers={"WWW-Authenticate": "Bearer"},
-        )
-    return Token(access_token=tokens(request).issue(user))
+        ) from None
+    return Token(access_token=ctx.sessions.open(user.name, ctx.now()))
 
 
 @router.get("/me", response_model=Me, responses=_AUTH_ERRORS)

@@ -17,14 +17,19 @@ from services.web import (
     api,
     api_holders,
     errors,
+    hardening,
+    observability,
     pages,
     pages_dashboard,
     pages_entry,
     pages_holders,
+    pages_info,
     pages_records,
+    pages_search,
+    pages_users,
 )
 from services.web.auth import Tokens
-from services.web.context import WebContext
+from services.web.context import LoginLimits, WebContext
 
 STATIC = Path(__file__).parent / "static"
 
@@ -46,6 +51,11 @@ def context_from(settings: Settings | None = None, secret: bytes | None = None) 
         ),
         secret=key,
         public_url=settings.public_url,
+        login_limits=LoginLimits(
+            settings.login_max_attempts,
+            settings.login_max_attempts_per_address,
+            settings.login_lock_minutes,
+        ),
     )
 
 
@@ -53,7 +63,7 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     """The back-office: `/api/…` for programs, French pages for operators, auditors and holders."""
     context = context or context_from()
     app = FastAPI(
-        # No Swagger UI: it loads from a CDN, and the machines reach none; /openapi.json it is.
+        # Swagger UI and ReDoc from this site's own files (services.web.observability), no CDN.
         docs_url=None,
         redoc_url=None,
         title="permis — back-office du permis à points",
@@ -66,12 +76,26 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     )
     app.state.web = context
     app.state.tokens = Tokens(context.secret)
+    app.state.store_metrics = observability.store_registry(context)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(api_holders.router)
-    for module in (pages, pages_entry, pages_dashboard, pages_holders, pages_records):
+    for module in (
+        pages_records,
+        pages,
+        pages_search,
+        pages_entry,
+        pages_dashboard,
+        pages_holders,
+        pages_users,
+        pages_info,
+        observability,
+    ):
         app.include_router(module.router)
     errors.install(app)
+    # The last added runs first: every answer is counted, then given its security headers.
+    app.middleware("http")(hardening.security_headers)
+    app.middleware("http")(observability.count_requests)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,7 +1,9 @@
 """Who may do what: one authorisation check shared by the pages and the API.
 
-The API carries a bearer token (`POST /api/token`); the pages carry the same token in an HTTP-only
-cookie. Either way the user is looked up again on every request, and `authorize` decides.
+The API carries a bearer token (`POST /api/token`); the pages carry a session token in an HTTP-only
+cookie. Both are server-side sessions (`infrastructure.sessions`): a logout, a disabled user or a
+new password ends them. The session and its user are looked up on every request, and `authorize`
+decides.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from infrastructure.users import Role, User, derived_key
 from services.web.context import WebContext
 
-TOKEN_MAX_AGE = 8 * 3600  # a working day
 SESSION_COOKIE = "permis_session"
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)
@@ -29,11 +29,16 @@ class Action(StrEnum):
     READ = "read"  # licences, audit trails, letters, reports
     WRITE = "write"  # journal commands
     SHOW_CODE = "show_code"  # a holder's consultation code (R-8.1), logged
+    HANDLE = "handle"  # mark a work-queue item handled
+    SEE_USERS = "see_users"  # the users and who changed them
+    MANAGE_USERS = "manage_users"  # create, disable, reset a password
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.OPERATOR: frozenset({Action.READ, Action.WRITE, Action.SHOW_CODE}),
-    Role.AUDITOR: frozenset({Action.READ}),
+    Role.OPERATOR: frozenset({Action.READ, Action.WRITE, Action.SHOW_CODE, Action.HANDLE}),
+    Role.AUDITOR: frozenset({Action.READ, Action.SEE_USERS}),
+    # Admins manage accounts and nothing else: they read no licence (separation of duties).
+    Role.ADMIN: frozenset({Action.SEE_USERS, Action.MANAGE_USERS}),
 }
 
 
@@ -64,24 +69,10 @@ def authorize(user: User | None, action: Action) -> User:
 
 
 class Tokens:
-    """Signed, timed tokens naming a user (itsdangerous, a key derived from the secret)."""
+    """The form tokens of the pages, bound to their session (a key derived from the secret)."""
 
     def __init__(self, secret: bytes) -> None:
-        self._serializer = URLSafeTimedSerializer(
-            derived_key(secret, "session-token"), salt="permis.token"
-        )
         self._csrf_key = derived_key(secret, "csrf")
-
-    def issue(self, user: User) -> str:
-        return self._serializer.dumps({"u": user.name})
-
-    def name(self, token: str) -> str | None:
-        try:
-            data = self._serializer.loads(token, max_age=TOKEN_MAX_AGE)
-        except BadSignature:
-            return None
-        name = data.get("u") if isinstance(data, dict) else None
-        return name if isinstance(name, str) else None
 
     def csrf(self, token: str) -> str:
         """A form token bound to the session (pages only: the API takes no cookie)."""
@@ -99,10 +90,12 @@ def tokens(request: Request) -> Tokens:
 
 
 def _user_of(request: Request, token: str | None) -> User | None:
+    """The user of a live session; None when there is none, it ended, or the user is disabled."""
     if not token:
         return None
-    name = tokens(request).name(token)
-    return web(request).users.get(name) if name else None
+    ctx = web(request)
+    session = ctx.sessions.find(token, ctx.now())
+    return ctx.users.get(session.name) if session else None
 
 
 def api_user(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> User | None:
@@ -127,3 +120,10 @@ def page_requires(action: Action) -> Callable[..., User]:
         return authorize(user, action)
 
     return dependency
+
+
+def page_requires_user(user: Annotated[User | None, Depends(page_user)]) -> User:
+    """Any logged-in user, whatever the role."""
+    if user is None:
+        raise NotAuthenticated("authentication required")
+    return user

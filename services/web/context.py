@@ -6,15 +6,35 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from domain.events import acting_user
+from infrastructure.desk import Desk
+from infrastructure.sessions import Sessions
 from infrastructure.settings import DEFAULT_PUBLIC_URL
-from infrastructure.users import ConsultationCodes, ConsultationGuard, User, UserStore, utcnow
+from infrastructure.users import (
+    ConsultationCodes,
+    ConsultationGuard,
+    LoginGuard,
+    User,
+    UserStore,
+    utcnow,
+)
 from projections.view import ReadModels
 from services.licensing import Licensing
+
+TOKEN_MAX_AGE = 8 * 3600  # a session lasts a working day
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Wrong passwords allowed per user and per address before a lock of `lock_minutes`."""
+
+    per_user: int = 5
+    per_address: int = 20
+    lock_minutes: int = 15
 
 
 @dataclass
@@ -29,9 +49,22 @@ class WebContext:
     secret: bytes
     now: Callable[[], datetime] = utcnow  # naive UTC; tests move it
     public_url: str = DEFAULT_PUBLIC_URL  # where `/verifier` is, for the relevés' QR codes
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
     # One writer at a time in this process: a journal post and a form never interleave.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _read_models: ReadModels | None = None
+    # On the same database, made from the engine: sessions, desk records, the logins' locks.
+    sessions: Sessions = field(init=False)
+    desk: Desk = field(init=False)
+    login_by_user: LoginGuard = field(init=False)
+    login_by_address: LoginGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        limits = self.login_limits
+        self.sessions = Sessions(self.engine, timedelta(seconds=TOKEN_MAX_AGE))
+        self.desk = Desk(self.engine)
+        self.login_by_user = LoginGuard(self.engine, limits.per_user, limits.lock_minutes)
+        self.login_by_address = LoginGuard(self.engine, limits.per_address, limits.lock_minutes)
 
     def read_models(self) -> ReadModels:
         """The read models on the same engine, migrated on first use (the dashboard's data)."""

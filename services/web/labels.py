@@ -166,3 +166,30 @@ def label(table: dict[str, str], key: str | None) -> str:
     if key is None:
         return "—"
     return table.get(key, key)
+
+
+ROLE = {
+    "operator": "opérateur",
+    "auditor": "auditeur (lecture seule)",
+    "admin": "administrateur",
+}
+
+USER_CHANGE = {
+    "created": "compte créé",
+    "disabled": "compte désactivé",
+    "enabled": "compte réactivé",
+    "password_reset": "mot de passe réinitialisé",
+}
+
+DESK_ACTION = {
+    "handled": "Traitement d'une alerte",
+    "code_shown": "Consultation du code confidentiel",
+}
+
+QUEUE_TITLE = {
+    "licence_not_returned": "48SI : permis non restitué",
+    "non_compliance": "48N : stage obligatoire non effectué",
+    "attestation_overdue": "Attestation de stage en retard",
+    "awaiting_48si": "48SI en attente de notification",
+    "awaiting_48n": "48N en attente d'accusé de réception",
+}

@@ -10,6 +10,7 @@ import structlog
 
 from infrastructure.users import Outcome, User
 from projections.catch_up import after_write
+from services import metrics
 from services.journal import JournalLine, LineError, parse_object
 from services.licensing import ImportReport, ImportStopped, UsageError
 from services.web.context import WebContext, acting_as
@@ -66,21 +67,31 @@ def record(ctx: WebContext, user: User, items: Sequence[Any]) -> ImportReport:
     """Validate everything first, then apply as the user (CONTRACT §3); nothing on a malformed one."""
     lines, errors = parse_items(items)
     if errors:
+        metrics.IMPORTS.labels("malformed").inc()
         raise MalformedJournal(errors)
     with ctx.write_lock, acting_as(user):
         _, clock_errors = ctx.service.check(lines)
         if clock_errors:
+            metrics.IMPORTS.labels("malformed").inc()
             raise MalformedJournal(clock_errors)
         try:
             report = ctx.service.import_lines(lines)
         except UsageError as error:  # the clock moved between the check and the import
             raise MalformedJournal([LineError(0, str(error))]) from None
         except ImportStopped as stopped:
+            metrics.IMPORTS.labels("stopped").inc()
             if stopped.saved == 0:  # another process moved the clock first: nothing applied
                 raise MalformedJournal([LineError(0, str(stopped))]) from None
             after_write(ctx.service)
             raise
     after_write(ctx.service)  # the read models, as after `permis import`
+    metrics.IMPORTS.labels("refused" if report.refusals else "applied").inc()
+    for result, count in (
+        ("applied", report.applied),
+        ("skipped", report.skipped),
+        ("refused", report.refused),
+    ):
+        metrics.IMPORT_LINES.labels(result).inc(count)
     log.info(
         "web.journal",
         user=user.name,

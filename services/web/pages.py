@@ -1,4 +1,4 @@
-"""The back-office pages: login, finding a licence, the licence page, its letters (French)."""
+"""The back-office pages: login and logout, the licence page and its letters (French)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from datetime import date
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from infrastructure.users import User
 from services import holders
 from services.licensing import UnknownLicence, UsageError
 from services.web import chart, labels, letters
-from services.web.auth import SESSION_COOKIE, TOKEN_MAX_AGE, Action, may, tokens, web
-from services.web.context import WebContext
+from services.web.auth import SESSION_COOKIE, Action, may, page_requires_user, web
+from services.web.context import TOKEN_MAX_AGE, WebContext
+from services.web.login import LoginLocked, WrongLogin, log_in
 from services.web.rendering import Reader, csrf_ok, date_param, error_page, expired, render
 
 log = structlog.get_logger("permis.web")
@@ -33,7 +35,12 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/connexion", response_class=HTMLResponse)
 def login_form(request: Request, suite: str | None = None) -> Response:
-    return render(request, "connexion.html", suite=_safe_next(suite), error=None)
+    return render(request, "connexion.html", suite=_safe_next(suite), error=None, username="")
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from (behind a proxy: uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/connexion", response_class=HTMLResponse)
@@ -41,24 +48,29 @@ async def login(request: Request) -> Response:
     form = await request.form()
     name, password = str(form.get("username", "")), str(form.get("password", ""))
     target = _safe_next(str(form.get("suite", "/")))
-    user = await run_in_threadpool(web(request).users.authenticate, name, password)
-    if user is None:
-        log.info("web.login", user=name, ok=False)
-        return render(
+    ctx = web(request)
+    try:
+        user = await run_in_threadpool(log_in, ctx, name, password, client_address(request))
+    except (LoginLocked, WrongLogin) as refused:
+        locked = isinstance(refused, LoginLocked)
+        response = render(
             request,
             "connexion.html",
-            401,
+            429 if locked else 401,
             suite=target,
-            error="Identifiant ou mot de passe incorrect.",
+            error=refused.french(),
+            username=name,
         )
-    log.info("web.login", user=user.name, ok=True)
-    response = RedirectResponse(target, status_code=303)
+        if isinstance(refused, LoginLocked):
+            response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    response = RedirectResponse(target if may(user, Action.READ) else "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        tokens(request).issue(user),
+        await run_in_threadpool(ctx.sessions.open, user.name, ctx.now()),
         max_age=TOKEN_MAX_AGE,
         httponly=True,
-        samesite="strict",
+        samesite="lax",
         secure=request.url.scheme == "https",
     )
     return response
@@ -66,47 +78,27 @@ async def login(request: Request) -> Response:
 
 @router.post("/deconnexion")
 async def logout(request: Request) -> Response:
+    """End the session on the server (the cookie alone would survive a copy), then forget it."""
     if not csrf_ok(request, await request.form()):
         return expired(request)
+    ctx = web(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await run_in_threadpool(ctx.sessions.revoke, token, ctx.now())
     response = RedirectResponse("/connexion", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
     return response
 
 
-# --- finding and showing a licence ----------------------------------------------------------
+# --- home, and showing a licence ------------------------------------------------------------------
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: Reader) -> Response:
-    return render(request, "accueil.html", clock=web(request).service.clock(), error=None, neph="")
-
-
-@router.get("/permis", response_class=HTMLResponse)
-def find(request: Request, user: Reader, neph: str = "") -> Response:
-    """Find a licence by its NEPH (12 digits, spaces allowed as printed on the card)."""
-    wanted = "".join(neph.split())
-    clock = web(request).service.clock()
-    if len(wanted) != 12 or not wanted.isdigit():
-        return render(
-            request,
-            "accueil.html",
-            422,
-            clock=clock,
-            neph=neph,
-            error="Un NEPH compte exactement 12 chiffres.",
-        )
-    try:
-        web(request).service.licence(wanted)
-    except UnknownLicence:
-        return render(
-            request,
-            "accueil.html",
-            404,
-            clock=clock,
-            neph=neph,
-            error=f"Aucun permis n'est enregistré pour le NEPH {wanted}.",
-        )
-    return RedirectResponse(f"/permis/{wanted}", status_code=303)
+@router.get("/")
+def home(request: Request, user: Annotated[User, Depends(page_requires_user)]) -> Response:
+    """Where each role starts: the licences, or the users for an admin."""
+    return RedirectResponse("/permis" if may(user, Action.READ) else "/utilisateurs", 303)
 
 
 def _timeline(
@@ -120,6 +112,24 @@ def _timeline(
             known_at is not None and date.fromisoformat(item["recorded_on"]) > known_at
         )
     return sorted(trail, key=lambda i: (i["effective_on"], i["position"]))
+
+
+def _desk_trail(ctx: WebContext, neph: str) -> list[dict[str, Any]]:
+    """The operators' desk records of the licence (handled alerts, codes shown), oldest first."""
+    return [
+        {
+            "label": labels.DESK_ACTION.get(r.action, r.action),
+            "action": str(r.action),
+            "queue": labels.QUEUE_TITLE.get(r.queue or "", r.queue),
+            "item": r.item,
+            "done_on": r.done_on,
+            "note": r.note,
+            "actor": r.actor,
+            "via": r.via,
+            "recorded_at": r.recorded_at,
+        }
+        for r in ctx.desk.of_licence(neph)
+    ]
 
 
 @router.get("/permis/{neph}", response_class=HTMLResponse)
@@ -171,12 +181,14 @@ def licence_page(
         forecast=forecast,
         letters=letter_rows,
         timeline=_timeline(ctx, neph, view_on, known),
+        desk=_desk_trail(ctx, neph),
         clock=clock,
         as_of=as_of or "",
         known_at=known_at or "",
         looking_back=bool(as_of or known_at),
         saved=enregistre,
         commands=labels.COMMAND,
+        nav="permis",
     )
 
 
@@ -194,7 +206,12 @@ def letter_page(request: Request, user: Reader, neph: str, index: int) -> Respon
         )
     code = None
     if doc.carries_code and may(user, Action.SHOW_CODE):
-        code = web(request).codes.code(neph)
+        ctx = web(request)
+        code = ctx.codes.code(neph)
+        # Every view of a holder's code is in the licence's audit trail (R-8.1): who, when, where.
+        ctx.desk.code_shown(
+            neph, f"lettre {doc.type} ({doc.reference})", user.name, ctx.now(), via="web"
+        )
         log.info(
             "consultation.code_printed",
             user=user.name,
@@ -202,4 +219,4 @@ def letter_page(request: Request, user: Reader, neph: str, index: int) -> Respon
             letter=doc.type,
             reference=doc.reference,
         )
-    return render(request, "lettre.html", doc=doc, code=code, issuer=letters.ISSUER)
+    return render(request, "lettre.html", doc=doc, code=code, issuer=letters.ISSUER, nav="permis")

@@ -24,17 +24,33 @@ templates.env.globals["labels"] = labels
 
 Reader = Annotated[User, Depends(page_requires(Action.READ))]
 Writer = Annotated[User, Depends(page_requires(Action.WRITE))]
+Handler = Annotated[User, Depends(page_requires(Action.HANDLE))]
+UsersReader = Annotated[User, Depends(page_requires(Action.SEE_USERS))]
+Admin = Annotated[User, Depends(page_requires(Action.MANAGE_USERS))]
+
+# The main menu: (key, path, text, the action it needs).
+NAVIGATION = (
+    ("permis", "/permis", "Permis", Action.READ),
+    ("saisie", "/saisie", "Saisir une commande", Action.WRITE),
+    ("tableau", "/tableau-de-bord", "Tableau de bord", Action.READ),
+    ("utilisateurs", "/utilisateurs", "Utilisateurs", Action.SEE_USERS),
+)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    """A page with the user, their rights and the form token of their session."""
+    """A page with the user, their rights, their menu and the form token of their session."""
     user = page_user(request)
     session = request.cookies.get(SESSION_COOKIE, "")
     context.update(
         user=user,
         can_write=user is not None and may(user, Action.WRITE),
+        can_handle=user is not None and may(user, Action.HANDLE),
+        nav_items=[
+            (k, href, text) for k, href, text, needs in NAVIGATION if user and may(user, needs)
+        ],
         csrf=tokens(request).csrf(session) if session else "",
     )
+    context.setdefault("nav", None)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
