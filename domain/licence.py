@@ -206,7 +206,10 @@ class Licence(Aggregate):
         """A licence issued, probationary with 6 points, or taken over with its balance (R-1.2)."""
         if issued_on > ctx.recorded_on:
             raise CommandRefused(f"issued on {issued_on}, after the day it is recorded", "R-1.2")
-        kind = "probationary, 6 points" if probationary else f"not probationary, {points} points"
+        if probationary:
+            kind = f"probationary, {ctx.law.value('probation_initial_points', issued_on)} points"
+        else:
+            kind = f"not probationary, {points} points"
         licence = cls._create(
             ev.LicenceIssued,
             id=licence_id(neph),

@@ -33,7 +33,8 @@ def training_is_eligible(state: LicenceState, completed_on: date) -> tuple[bool,
     if state.generation > 0:
         return False, "only a first licence can be shortened, not one obtained after invalidation"
     if state.law.value_or_none("training_window_start_months", completed_on) is None:
-        return False, "the training counts only from 2019-01-01"
+        since = state.law.parameters["training_window_start_months"][0].starts_on
+        return False, f"the training counts only from {since}"
     first = add_months(start, state.law.value("training_window_start_months", completed_on))
     last = add_months(start, state.law.value("training_window_end_months", completed_on))
     if not first <= completed_on <= last:

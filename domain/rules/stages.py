@@ -49,13 +49,14 @@ def credit(state_on_credit_date: LicenceState, stage: Stage, on: date) -> Decisi
     """Up to 4 points within the ceiling on the day after the stage; a letter 47 if any (R-5.3)."""
     state = state_on_credit_date
     points = stage_credit_points(state, stage)
+    maximum = state.law.value("stage_max_points", stage.last_day)
     letter = LetterType.L47 if points > 0 else None
     return Decision(
         ev.StageCredited,
         on,
         "R-5.3",
         f"L223-6 al.4, R223-8 III: stage {stage.stage_id} ({stage.first_day} to {stage.last_day}) "
-        f"credited +{points} point(s) within the ceiling of {state.ceiling}"
+        f"credited +{points} point(s), up to {maximum}, within the ceiling of {state.ceiling}"
         + ("" if letter else "; no letter 47 since nothing was added"),
         {"stage_id": stage.stage_id, "points": points, "letter": letter},
     )

@@ -66,12 +66,13 @@ def choose_letter(
     if state.balance - withdrawn == 0:
         return LetterType.L48SI
     start = state.probation_started_on
-    threshold = state.law.value("mandatory_stage_threshold", on)
+    # The threshold is read only for a probationary licence: it exists since probation does
+    # (2004), and a withdrawal decided before then is still decided.
     if (
         state.probationary
         and start is not None
         and infraction.committed_on >= start
-        and points >= threshold
+        and points >= state.law.value("mandatory_stage_threshold", on)
     ):
         return LetterType.L48N
     low = state.law.value("low_balance_threshold", on)
