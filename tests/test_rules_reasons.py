@@ -30,26 +30,25 @@ def restored(desk: Desk, rule: str) -> list[str]:
     return [e.reason for e in desk.events("PointsRestored") if e.rule == rule]
 
 
-def single_point(on: date, months: int) -> str:
-    """A 1-point withdrawal established on `on`: its point back after `months` (R-4.1)."""
+def given_back(on: date, offence: str, due: date, before: int, rule: str) -> str:
+    """An offence established on `on` whose points come back on `due` under `rule`: the
+    balance is `before` the day before, 12 that day; the restoration's reason."""
     desk = full_licence(on - timedelta(days=60))
-    desk.record(iso(on), "i1", "gloves", iso(on - timedelta(days=10)))
+    desk.record(iso(on), "i1", offence, iso(on - timedelta(days=10)))
     desk.establish(iso(on), "i1", iso(on))
-    due = add_months(on, months)
-    assert desk.balance(iso(due - timedelta(days=1))) == 11
+    assert desk.balance(iso(due - timedelta(days=1))) == before
     assert desk.balance(iso(due)) == 12
-    return restored(desk, "R-4.1")[0]
+    return restored(desk, rule)[0]
+
+
+def single_point(on: date, months: int) -> str:
+    """A 1-point withdrawal (C3) established on `on`: its point back after `months` (R-4.1)."""
+    return given_back(on, "gloves", add_months(on, months), 11, "R-4.1")
 
 
 def full_restoration(on: date, years: int) -> str:
     """A C2 withdrawal (3 points) established on `on`: 12 points after `years` (R-4.2)."""
-    desk = full_licence(on - timedelta(days=60))
-    desk.record(iso(on), "i1", "no_indicator", iso(on - timedelta(days=10)))
-    desk.establish(iso(on), "i1", iso(on))
-    due = add_years(on, years)
-    assert desk.balance(iso(due - timedelta(days=1))) == 9
-    assert desk.balance(iso(due)) == 12
-    return restored(desk, "R-4.2")[0]
+    return given_back(on, "no_indicator", add_years(on, years), 9, "R-4.2")
 
 
 def stage_interval(on: date, years: int) -> str:
