@@ -304,6 +304,16 @@ class InvalidationAnnulled(LicenceEvent):
     stage_id: str
 
 
+class InvalidationDecided(LicenceEvent):
+    """A withdrawal decided when the balance was known to be 0 turns out, once an invalidation is
+    annulled (R-5.5), to have brought it from above 0 to 0: a new invalidation, effective on that
+    decision, with its own 48SI, sent when the service decides it (R-10.17)."""
+
+    TOPIC = "permis.licence.InvalidationDecided.v1"
+    ref: str  # the infraction whose withdrawal brought the balance to 0
+    letter: str  # 48SI (R-3.1)
+
+
 class OperatorAlerted(LicenceEvent):
     """A case an operator must look at, kept in the audit trail (R-10.6)."""
 
@@ -334,6 +344,7 @@ ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     LicenceReturned,
     NewLicenceDateRevised,
     InvalidationAnnulled,
+    InvalidationDecided,
     OperatorAlerted,
 )
 

@@ -23,7 +23,12 @@ from domain.law import Law
 from domain.policy import Policy
 from domain.rules import Decision, Effect
 from domain.rules.deadlines import deadline_effects, notification_deadline
-from domain.rules.invalidation import check_reissue, new_licence_delay
+from domain.rules.invalidation import (
+    check_reissue,
+    new_invalidation,
+    new_licence_delay,
+    new_licence_months,
+)
 from domain.rules.probation import probation_effects, training_is_eligible
 from domain.rules.restoration import restoration_effects
 from domain.rules.stages import (
@@ -33,8 +38,8 @@ from domain.rules.stages import (
     fulfilled_obligations,
     refusal_reason,
 )
-from domain.rules.withdrawal import choose_letter, points_after_cap, revocations
-from domain.state import LicenceState, extended, fold, restated
+from domain.rules.withdrawal import choose_letter, occasion_cap, points_after_cap, revocations
+from domain.state import LicenceState, Stage, extended, fold, restated
 
 NEPH_NAMESPACE = UUID("6f1c8a52-2f55-4d43-9a8e-2b1d0c5e7a10")
 FAR_FUTURE = date(9000, 1, 1)
@@ -201,7 +206,10 @@ class Licence(Aggregate):
         """A licence issued, probationary with 6 points, or taken over with its balance (R-1.2)."""
         if issued_on > ctx.recorded_on:
             raise CommandRefused(f"issued on {issued_on}, after the day it is recorded", "R-1.2")
-        kind = "probationary, 6 points" if probationary else f"not probationary, {points} points"
+        if probationary:
+            kind = f"probationary, {ctx.law.value('probation_initial_points', issued_on)} points"
+        else:
+            kind = f"not probationary, {points} points"
         licence = cls._create(
             ev.LicenceIssued,
             id=licence_id(neph),
@@ -238,7 +246,9 @@ class Licence(Aggregate):
         if state.training_on is not None:
             raise CommandRefused("the complementary training is already recorded", "R-1.6")
         self._not_after(ctx, completed_on, "training completed")
-        eligible, why = training_is_eligible(state, completed_on)
+        # Judged on the licence as it stood when the training was completed, however late the
+        # service learns of it: probation may have ended since (R-1.6, R-10.23).
+        eligible, why = training_is_eligible(self.state(ctx.law, completed_on), completed_on)
         self._record(
             ctx,
             Decision(
@@ -310,24 +320,25 @@ class Licence(Aggregate):
             )
         self._not_after(ctx, established_on, "réalité established")
         points = points_after_cap(state, infraction)
+        credits = [x.stage_id for x in state.stages.values() if x.credited and credit_date(x) == on]
+        before = self._before_credits(ctx, on, credits).balance
         if points > 0:
             for revocation in revocations(state, infraction, on, ctx.policy):
                 self._record(ctx, revocation)
-            state = self.state(ctx.law, on)
-            infraction = state.infractions[infraction_id]
-        credits = [x.stage_id for x in state.stages.values() if x.credited and credit_date(x) == on]
+        state = self._before_credits(ctx, on, credits)
+        infraction = state.infractions[infraction_id]
         later = ""
         if credits:
-            # A stage credited from today, recorded earlier, comes after today's withdrawals
-            # (R-5.3): the letter and the balance are those before it.
-            state = fold(self.neph, self.history, ctx.law, on, before_phase=ev.StageCredited.PHASE)
-            infraction = state.infractions[infraction_id]
             later = f"; the credit of stage(s) {', '.join(credits)} of today comes after (R-5.3)"
-        letter = choose_letter(state, infraction, points, ctx.policy, on)
+        letter = choose_letter(state, infraction, points, ctx.policy, on, before)
         after = max(0, state.balance - points)
-        capped = (
-            "" if points == infraction.catalogue_points else f" ({points} under the cap of R-2.4)"
-        )
+        capped = ""
+        if points != infraction.catalogue_points:
+            cap = occasion_cap(state, infraction)
+            capped = f" ({points} under the cap of {cap} points of the occasion, R-2.4)"
+        revoked = ""
+        if before != state.balance:
+            revoked = f"{before} → {state.balance} by the revocations (R-4.4, R-10.9) "
         self._record(
             ctx,
             Decision(
@@ -337,7 +348,7 @@ class Licence(Aggregate):
                 f"L223-1: réalité of {infraction_id} ({infraction.offence}, "
                 f"{infraction.offence_class}) established on {established_on} by {basis}; "
                 f"{infraction.catalogue_points} point(s){capped} withdrawn on the decision of {on}: "
-                f"balance {state.balance} → {after}; "
+                f"balance {revoked}{state.balance} → {after}; "
                 + (f"letter {letter} (R-3.1)" if letter else "no letter, nothing withdrawn (R-3.1)")
                 + later,
                 {
@@ -353,16 +364,39 @@ class Licence(Aggregate):
         if letter == LetterType.L48SI:
             self._annul_by_a_later_credit(ctx, on)
 
+    def _before_credits(self, ctx: Context, on: date, credits: list[str]) -> LicenceState:
+        """The licence on `on`; before the stage credits of that day when there are (`credits`),
+        recorded earlier but coming after the day's withdrawals (R-5.3)."""
+        if not credits:
+            return self.state(ctx.law, on)
+        return fold(self.neph, self.history, ctx.law, on, before_phase=ev.StageCredited.PHASE)
+
     def _annul_by_a_later_credit(self, ctx: Context, on: date) -> None:
         """A stage credited from `on` or later, recorded before today's zeroing decision, comes
         after it (R-5.3) and, ending before any notification, annuls the invalidation (R-5.5)."""
         state_now = self.state(ctx.law, FAR_FUTURE)
         later = [x for x in state_now.stages.values() if x.credited and credit_date(x) >= on]
         for stage in sorted(later, key=credit_date):
-            cancel = annulment(state_now, stage)
-            if cancel is not None:
-                self._record(ctx, cancel)
+            if self._annul(ctx, stage):
                 return
+
+    def _annul(self, ctx: Context, stage: Stage) -> bool:
+        """The invalidation annulled when the balance is above 0 on the stage's credit date, with
+        the withdrawals decided on or before it (R-5.5, R-10.17); then a withdrawal decided later
+        that brought the balance back to 0 is a new invalidation, with its own 48SI."""
+        invalidation = self.state(ctx.law, FAR_FUTURE).current_invalidation
+        if invalidation is None:
+            return False
+        on = max(credit_date(stage), invalidation.decided_on)
+        cancel = annulment(self.state(ctx.law, on), stage)
+        if cancel is None:
+            return False
+        self._record(ctx, cancel)
+        state_now = self.state(ctx.law, FAR_FUTURE)
+        decision = new_invalidation(state_now)
+        if decision is not None:
+            self._record(ctx, decision)
+        return True
 
     def acknowledge_delivery(self, ctx: Context, letter: str, delivered_on: date) -> None:
         """The notification of the latest undelivered letter of that type (R-3.3)."""
@@ -431,8 +465,9 @@ class Licence(Aggregate):
                 max(delivered_on, invalidation.returned_on),
                 "R-7.2",
                 f"L223-5 II: the {letter} notified on {delivered_on}, learnt after the return of "
-                f"{invalidation.returned_on}, changes the delay: a new licence is possible from "
-                f"{after}, not {before}",
+                f"{invalidation.returned_on}, changes the delay to "
+                f"{new_licence_months(state_now, invalidation, invalidation.returned_on)} months: "
+                f"a new licence is possible from {after}, not {before}",
                 {"ref": invalidation.ref, "new_licence_possible_on": after},
             ),
         )
@@ -509,15 +544,17 @@ class Licence(Aggregate):
             self._record(ctx, credit(self.state(ctx.law, on), stage, on))
         self._fulfil_obligations(ctx, stage_id, received_on, refused)
         if refused is None:
-            cancel = annulment(self.state(ctx.law, FAR_FUTURE), stage)
-            if cancel is not None:
-                self._record(ctx, cancel)
+            self._annul(ctx, stage)
 
     def _fulfil_obligations(
         self, ctx: Context, stage_id: str, received_on: date, refused: tuple[str, str] | None
     ) -> None:
-        if refused is not None and not (
-            refused[0] == "R-5.4" and ctx.policy.mandatory_stage_fulfilled_without_credit
+        # R-5.5 blocks the points, not the fulfilment (R-10.13); R-5.4 neither, by POLICY (R-5.6).
+        # A judicial stage never fulfils it (`fulfilled_obligations`).
+        if (
+            refused is not None
+            and refused[0] == "R-5.4"
+            and not ctx.policy.mandatory_stage_fulfilled_without_credit
         ):
             return
         state = self.state(ctx.law, ctx.recorded_on)
@@ -563,7 +600,11 @@ class Licence(Aggregate):
                 "R-7.2",
             )
         self._not_after(ctx, returned_on, "licence returned")
+        months = new_licence_months(state, invalidation, returned_on)
         possible_on = new_licence_delay(state, invalidation, returned_on)
+        pending = ""
+        if invalidation.notified_on is None:
+            pending = "; not shown until the 48SI is notified, which may change it (R-10.20)"
         flag = state.flags.get(f"48SI:{invalidation.ref}")
         if flag is None:
             breach = ""
@@ -580,8 +621,9 @@ class Licence(Aggregate):
                 ev.LicenceReturned,
                 returned_on,
                 "R-7.2",
-                f"L223-5 II: licence returned on {returned_on}; a new licence is possible from "
-                f"{possible_on}, after a medical and psychotechnical examination{breach}",
+                f"L223-5 II: licence returned on {returned_on}; a new licence is possible "
+                f"{months} months later, from {possible_on}, after a medical and psychotechnical "
+                f"examination{pending}{breach}",
                 {"returned_on": returned_on, "new_licence_possible_on": possible_on},
             ),
         )

@@ -109,6 +109,7 @@ class LicenceState:
     law: Law
     generation: int = 0
     issued_on: date = date.min
+    issued_dates: tuple[date, ...] = ()  # the issue date of each licence of the person, in order
     route: str = "traditional"
     probationary: bool = False
     probation_started_on: date | None = None
@@ -126,12 +127,20 @@ class LicenceState:
     stages: dict[str, Stage] = field(default_factory=dict)
     restorations: list[Restoration] = field(default_factory=list)
     invalidations: list[Invalidation] = field(default_factory=list)
+    # A withdrawal that brought the balance from above 0 to 0 without a 48SI, known to have done
+    # so only once an invalidation before it was annulled (R-10.17): the infraction's id.
+    unsent_invalidation: str | None = None
+    # Acknowledgements folded before the letter they acknowledge is sent that same day (R-10.10):
+    # replaced, never changed in place, so that states can share it.
+    early_deliveries: dict[tuple[str, str], ev.LetterDelivered] = field(default_factory=dict)
     last_recorded_on: date = date.min
     fold_order: int = 0
     # The legal date and phase of the last event applied (events are applied in that order).
     last_applied: tuple[date, int] = (date.min, -1)
-    # `withdrawals()` once computed: the same until another event is applied (`_take` drops it).
+    # `withdrawals()` and `every_withdrawal()` once computed: the same until another event is
+    # applied (`_take` drops them).
     _withdrawals: list[Infraction] | None = field(default=None, repr=False, compare=False)
+    _every_withdrawal: list[Infraction] | None = field(default=None, repr=False, compare=False)
 
     @property
     def issued(self) -> bool:
@@ -160,6 +169,14 @@ class LicenceState:
                 return number
         return None
 
+    def generation_on(self, day: date) -> int:
+        """The licence of the person in force on `day`: the last one issued on or before it."""
+        generation = 0
+        for number, issued_on in enumerate(self.issued_dates):
+            if issued_on <= day:
+                generation = number
+        return generation
+
     def restorations_now(self) -> list[Restoration]:
         """The restorations and gains of the current licence: a new one after an invalidation
         starts afresh (R-1.2), its history kept beside it (R-10.5)."""
@@ -181,6 +198,19 @@ class LicenceState:
             ]
             decided.sort(key=_position)
             found = self._withdrawals = decided
+        return found
+
+    def every_withdrawal(self) -> list[Infraction]:
+        """Decisions that gave rise to a withdrawal (R-10.2) on any licence of the person, in
+        order: an infraction committed inside a window breaks it whatever licence it was recorded
+        on (R-10.18, R-10.5). Shared, never to be changed."""
+        found = self._every_withdrawal
+        if found is None:
+            decided = [
+                i for i in self.infractions.values() if i.points is not None and i.points > 0
+            ]
+            decided.sort(key=_position)
+            found = self._every_withdrawal = decided
         return found
 
     def letter(self, letter_type: str, ref: str) -> Letter | None:
@@ -205,6 +235,12 @@ def _send(state: LicenceState, letter: Letter) -> None:
     while index and letters[index - 1].sent_on > letter.sent_on:
         index -= 1
     letters.insert(index, letter)
+    early = state.early_deliveries.get((letter.type, letter.ref))
+    if early is not None:
+        state.early_deliveries = {
+            key: value for key, value in state.early_deliveries.items() if value is not early
+        }
+        _deliver(early, state, index)
 
 
 def _set_balance(state: LicenceState, balance: int) -> None:
@@ -235,6 +271,7 @@ def _apply(event: ev.LicenceEvent, state: LicenceState, position: int) -> None:
 @_apply.register
 def _issued(event: ev.LicenceIssued, state: LicenceState, position: int) -> None:
     state.issued_on = event.issued_on
+    state.issued_dates = (event.issued_on,)
     state.route = event.route
     state.probationary = event.probationary
     state.probation_started_on = event.issued_on if event.probationary else None
@@ -247,7 +284,9 @@ def _issued(event: ev.LicenceIssued, state: LicenceState, position: int) -> None
 @_apply.register
 def _reissued(event: ev.LicenceReissued, state: LicenceState, position: int) -> None:
     state.generation += 1
+    state.unsent_invalidation = None
     state.issued_on = event.issued_on
+    state.issued_dates = (*state.issued_dates, event.issued_on)
     state.route = event.route
     state.probationary = True
     state.probation_started_on = event.issued_on
@@ -290,26 +329,48 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
     infraction.basis = event.basis
     infraction.points = event.points
     infraction.position = state.fold_order
+    before = state.balance
     _set_balance(state, state.balance - event.points)
-    if event.letter is not None:
-        _send(state, Letter(event.letter, event.infraction_id, event.effective_on))
+    if before > 0 and state.balance == 0 and event.letter != LetterType.L48SI:
+        state.unsent_invalidation = event.infraction_id
     if event.letter == LetterType.L48N:
         oid = f"48N:{event.infraction_id}"
         state.obligations[oid] = Obligation(
             oid, ObligationKind.MANDATORY_STAGE, event.effective_on, None
         )
     if event.letter == LetterType.L48SI:
-        state.status = Status.INVALIDATION_PENDING
-        state.invalidations.append(
-            Invalidation(event.infraction_id, event.effective_on, state.generation)
-        )
+        _invalidate(state, event.infraction_id, event.effective_on)
+    if event.letter is not None:  # last: what its notification starts is there (`_deliver`)
+        _send(state, Letter(event.letter, event.infraction_id, event.effective_on))
+
+
+def _invalidate(state: LicenceState, ref: str, decided_on: date) -> None:
+    """The balance reached 0: the licence's invalidation, pending its 48SI (R-7.1)."""
+    state.status = Status.INVALIDATION_PENDING
+    state.invalidations.append(Invalidation(ref, decided_on, state.generation))
+    if state.unsent_invalidation == ref:
+        state.unsent_invalidation = None
+
+
+@_apply.register
+def _decided(event: ev.InvalidationDecided, state: LicenceState, position: int) -> None:
+    _invalidate(state, event.ref, event.effective_on)
+    _send(state, Letter(event.letter, event.ref, max(event.effective_on, event.recorded_on)))
 
 
 @_apply.register
 def _delivered(event: ev.LetterDelivered, state: LicenceState, position: int) -> None:
     index = state.letter_index(event.letter, event.ref)
     if index is None:
+        # Acknowledged on the day it is sent, the letter sent by an event the fold applies later
+        # that day (a 47 goes with the day's stage credits, R-5.3): delivered once sent (R-10.10).
+        state.early_deliveries = {**state.early_deliveries, (event.letter, event.ref): event}
         return
+    _deliver(event, state, index)
+
+
+def _deliver(event: ev.LetterDelivered, state: LicenceState, index: int) -> None:
+    """The letter at `index` notified, with what its notification starts (R-3.3, R-5.6, R-6.2)."""
     _own_item(state.letters, index).delivered_on = event.delivered_on
     if event.letter == LetterType.L48N:
         oid = f"48N:{event.ref}"
@@ -594,6 +655,7 @@ def _copied(record: _Record) -> _Record:
 
 def _take(state: LicenceState, event: ev.LicenceEvent, position: int) -> None:
     state._withdrawals = None
+    state._every_withdrawal = None
     state.last_recorded_on = max(state.last_recorded_on, event.recorded_on)
     state.last_applied = (event.effective_on, event.PHASE)  # events are applied in legal order
     _apply(event, state, position)

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.glossary import FlagKind, Status
 from domain.rules.probation import probation_end
-from domain.state import LicenceState
+from domain.state import Flag, LicenceState
 
 
 def _iso(day: date | None) -> str | None:
@@ -19,8 +19,14 @@ def licence_view(state: LicenceState) -> dict[str, Any]:
     end = probation_end(state) if state.probationary else None
     invalidation = state.current_invalidation
     possible_on = None
-    if invalidation is not None and state.status != Status.VALID:
+    # No date until the 48SI is notified: no new licence is possible before (R-10.20, R-10.16).
+    if (
+        invalidation is not None
+        and state.status != Status.VALID
+        and invalidation.notified_on is not None
+    ):
         possible_on = invalidation.new_licence_possible_on
+    as_of = state.as_of
     return {
         "neph": state.neph,
         "as_of": state.as_of.isoformat(),
@@ -32,12 +38,13 @@ def licence_view(state: LicenceState) -> dict[str, Any]:
         "letters": [
             {"type": x.type, "sent_on": _iso(x.sent_on), "delivered_on": _iso(x.delivered_on)}
             for x in state.letters
+            if x.sent_on <= as_of  # sent by then (R-10.12): a 47 goes when the credit is known
         ],
         "obligations": [
             {"kind": o.kind, "due_on": _iso(o.due_on), "status": str(o.status)}
             for o in sorted(state.obligations.values(), key=lambda o: o.opened_on)
         ],
-        "flags": [_flag(state, f.kind, f.raised_on) for f in state.flags.values()],
+        "flags": [flag_item(state, f) for f in shown_flags(state)],
         "stages": [
             {
                 "stage_id": s.stage_id,
@@ -69,14 +76,28 @@ def licence_view(state: LicenceState) -> dict[str, Any]:
     }
 
 
-def _flag(state: LicenceState, kind: str, raised_on: date) -> dict[str, Any]:
-    flag: dict[str, Any] = {"kind": kind, "raised_on": raised_on.isoformat()}
-    if kind == FlagKind.NON_COMPLIANCE:
-        flag["fine_max_eur"] = state.law.value("non_compliance_fine_max_eur", raised_on)
-        flag["suspension_max_years"] = state.law.value(
+def shown_flags(state: LicenceState) -> list[Flag]:
+    """The flags raised by `state.as_of` (a flag is raised when the service learns of the breach,
+    possibly after its legal date), by the day raised, then by the legal date of the breach
+    (R-10.12)."""
+    raised = [f for f in state.flags.values() if f.raised_on <= state.as_of]
+    return sorted(raised, key=_flag_order)
+
+
+def _flag_order(flag: Flag) -> tuple[date, date]:
+    return flag.raised_on, flag.legal_on
+
+
+def flag_item(state: LicenceState, flag: Flag) -> dict[str, Any]:
+    """A flag as the view lists it, with the legal maxima of a non-compliance (R-6.1)."""
+    raised_on = flag.raised_on
+    item: dict[str, Any] = {"kind": flag.kind, "raised_on": raised_on.isoformat()}
+    if flag.kind == FlagKind.NON_COMPLIANCE:
+        item["fine_max_eur"] = state.law.value("non_compliance_fine_max_eur", raised_on)
+        item["suspension_max_years"] = state.law.value(
             "non_compliance_suspension_max_years", raised_on
         )
-    return flag
+    return item
 
 
 FULL_RECORD_KEYS = ("balance", "ceiling", "infractions", "letters", "stages")

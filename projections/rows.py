@@ -17,7 +17,7 @@ from domain.glossary import FlagKind
 from domain.law import Law
 from domain.licence import licence_id
 from domain.state import LicenceState, fold
-from domain.view import licence_view
+from domain.view import flag_item, licence_view, shown_flags
 from projections.search import holder_columns, standing_columns
 from services.licensing import Licensing
 
@@ -160,7 +160,14 @@ def _stretches(
     start = _first_possible(history, final)
     if start is None:
         return [], []
-    dates = sorted({e.effective_on for e in history if start <= e.effective_on <= as_of})
+    # A flag shows from the day it was raised, which may come after its legal date (R-10.12).
+    raised = [
+        e.raised_on for e in history if isinstance(e, ev.ObligationBreached | ev.AttestationOverdue)
+    ]
+    dates = sorted(
+        {e.effective_on for e in history if start <= e.effective_on <= as_of}
+        | {day for day in raised if start <= day <= as_of}
+    )
     obligations: dict[str, tuple[date, Key]] = {}
     flags: dict[str, tuple[date, Key]] = {}
     obligation_rows: list[Row] = []
@@ -196,9 +203,9 @@ def _first_possible(history: Sequence[ev.LicenceEvent], final: LicenceState) -> 
 
 def _flags_of(state: LicenceState) -> dict[str, Key]:
     """The flags standing on `state.as_of`, with the view's legal maxima (R-6.1) and centre."""
-    shown = licence_view(state)["flags"]
     found: dict[str, Key] = {}
-    for (fid, flag), item in zip(state.flags.items(), shown, strict=True):
+    for flag in shown_flags(state):  # those raised by then (R-10.12)
+        fid, item = flag.flag_id, flag_item(state, flag)
         centre = None
         if flag.kind == FlagKind.ATTESTATION_OVERDUE:
             # The flag is raised against the stage's organiser (R-6.3): its id names the stage.

@@ -259,6 +259,18 @@ def test_an_unknown_neph_is_a_clear_message(sqlite_url: str, tmp_path: Path) -> 
     assert result.returncode == 1 and "999999999999" in result.stderr
 
 
+def test_r10_19_a_view_before_the_first_issue_is_refused_like_an_unknown_neph(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """R-10.19, R-9.1: as of the day before the licence was issued: exit 1, a message naming the
+    NEPH and the date; from the issue date on, the view."""
+    assert permis(sqlite_url, "import", write(tmp_path, ISSUE)).returncode == 0
+    before = permis(sqlite_url, "licence", "show", "100000000001", "--as-of", "2009-05-03")
+    assert before.returncode == 1
+    assert "100000000001" in before.stderr and "2009-05-03" in before.stderr
+    assert show(sqlite_url, "--as-of", "2009-05-04")["status"] == "valid"
+
+
 def test_r9_1_audit_lists_every_event_with_dates_rule_and_reason(
     sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -193,3 +193,108 @@ def test_r6_1_policy_the_grace_period_is_a_setting() -> None:
     assert desk.view()["obligations"][0]["status"] == "open"
     desk.tick("2022-09-06")
     assert desk.view()["flags"][0]["raised_on"] == "2022-09-06"
+
+
+def test_r10_12_flags_by_raised_on_then_legal_date_and_only_once_raised() -> None:
+    """R-10.12, R-0.6, R-6.2, R-6.3: the 48SI's notification (return due 5 Dec 2022) is learnt on
+    2 Jan 2023: licence_not_returned, legal date 6 Dec, is raised that day, after the
+    attestation_overdue raised on 10 Dec; as of a date before 2 Jan it is not listed."""
+    desk = Desk()
+    desk.issue("2021-11-03", "2021-11-02", route="aac")
+    desk.record("2022-08-21", "i1", "no_lights_night", "2022-06-22")
+    desk.establish("2022-08-21", "i1", "2022-08-06")
+    desk.record("2022-11-18", "i2", "drugs_and_alcohol", "2022-11-03")
+    desk.establish("2022-11-18", "i2", "2022-11-13")
+    desk.stage("2022-11-24", "s1", "2022-11-23", kind="mandatory", centre="centre-A")
+    desk.tick("2022-12-10")
+    assert desk.view()["flags"] == [{"kind": "attestation_overdue", "raised_on": "2022-12-10"}]
+    desk.deliver("2023-01-02", "48SI", "2022-11-23")
+    view = desk.view()
+    assert view["flags"] == [
+        {"kind": "attestation_overdue", "raised_on": "2022-12-10"},
+        {"kind": "licence_not_returned", "raised_on": "2023-01-02"},
+    ]
+    assert view["obligations"][1] == {
+        "kind": "licence_return",
+        "due_on": "2022-12-05",
+        "status": "breached",
+    }
+    before = desk.view(as_of="2022-12-20")
+    assert before["obligations"][1]["status"] == "breached"  # its legal date (R-10.3)
+    assert [f["kind"] for f in before["flags"]] == ["attestation_overdue"]
+
+
+def second_invalidation_notified_on(delivered_on: str) -> Desk:
+    """A first 48SI notified on 29 Feb 2016; a second one, on a licence re-issued since,
+    notified on `delivered_on`, the licence returned on 2 Mar 2021."""
+    desk = Desk()
+    desk.issue("2016-01-04", "2005-03-01", probationary=False, points=6)
+    desk.infraction("2016-01-10", "2016-02-26", offence="alcohol_delit", iid="a")
+    desk.deliver("2016-03-01", "48SI", "2016-02-29")
+    desk.give_back("2016-03-01")
+    desk.issue("2016-09-01", "2016-09-01")
+    assert desk.balance("2019-09-01") == 12  # a clean probation
+    desk.infraction("2021-01-10", "2021-02-22", offence="alcohol_delit", iid="b")
+    desk.infraction("2021-01-11", "2021-02-22", offence="hit_and_run", iid="c")
+    desk.deliver("2021-03-01", "48SI", delivered_on)
+    desk.give_back("2021-03-02")
+    return desk
+
+
+def test_r10_15_within_5_years_counts_forward_from_the_earlier_notification() -> None:
+    """R-10.15, R-7.2, R-0.2, R-0.3: 29 Feb 2016 + 5 years = 28 Feb 2021 (R-0.2), inclusive: a
+    second notification on that day is within (1 year), one on 1 Mar 2021 is not (6 months)."""
+    within = second_invalidation_notified_on("2021-02-28")
+    assert within.view()["new_licence_possible_on"] == "2022-03-02"
+    assert "12 months" in within.events("LicenceReturned")[-1].reason
+    after = second_invalidation_notified_on("2021-03-01")
+    assert after.view()["new_licence_possible_on"] == "2021-09-02"
+    assert "6 months" in after.events("LicenceReturned")[-1].reason
+
+
+def test_r10_16_no_new_licence_before_the_48si_is_notified() -> None:
+    """R-10.16, R-7.1, R-7.2: returned, the delay passed, but the 48SI not acknowledged: a new
+    licence is refused; once the delivery is recorded it is issued. A return dated before the
+    decision that zeroed the balance is refused."""
+    desk = Desk()
+    desk.issue("2019-01-10", "2018-12-31", route="supervised")
+    desk.record("2019-08-19", "i1", "hit_and_run", "2019-01-27")
+    with pytest.raises(CommandRefused, match="not invalidated"):
+        desk.give_back("2019-08-19", "2019-08-18")
+    desk.establish("2019-08-19", "i1", "2019-02-26", basis="increased_fine_title")
+    with pytest.raises(CommandRefused, match="before the invalidation"):
+        desk.give_back("2019-08-20", "2019-08-18")
+    desk.give_back("2019-09-05", "2019-09-01")
+    with pytest.raises(CommandRefused, match="not notified") as refused:
+        desk.issue("2020-03-01", "2020-03-01")
+    assert refused.value.rule == "R-10.16"
+    assert desk.view()["status"] == "invalidation_pending"
+    desk.deliver("2020-03-02", "48SI", "2019-08-22")
+    desk.issue("2020-03-02", "2020-03-02")
+    view = desk.view()
+    assert (view["status"], view["balance"], view["probation_ends_on"]) == (
+        "valid",
+        6,
+        "2023-03-02",
+    )
+
+
+def test_r10_20_no_new_licence_date_until_the_48si_is_notified() -> None:
+    """R-10.20, R-7.2: returned on 20 May 2021 before its 48SI is notified: no date; notified on
+    25 May, within 5 years of the first notification (15 Feb 2020): 1 year from the return."""
+    desk = Desk()
+    desk.issue("2020-01-02", "2010-05-05", probationary=False, points=6)
+    desk.infraction("2020-01-10", "2020-02-10", offence="alcohol_delit", iid="i1")
+    desk.deliver("2020-02-16", "48SI", "2020-02-15")
+    desk.give_back("2020-02-20")
+    assert desk.view()["new_licence_possible_on"] == "2020-08-20"
+    desk.issue("2021-03-01", "2021-03-01")
+    desk.infraction("2021-04-01", "2021-05-10", offence="hit_and_run", iid="i2")
+    desk.give_back("2021-05-20")
+    view = desk.view()
+    assert (view["status"], view["new_licence_possible_on"]) == ("invalidation_pending", None)
+    desk.deliver("2021-05-26", "48SI", "2021-05-25")
+    view = desk.view()
+    assert (view["status"], view["new_licence_possible_on"]) == ("invalidated", "2022-05-20")
+    assert desk.view(as_of="2021-05-22")["new_licence_possible_on"] is None
+    assert desk.view(as_of="2021-05-25")["new_licence_possible_on"] == "2022-05-20"

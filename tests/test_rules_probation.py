@@ -168,3 +168,64 @@ def test_r1_2_probation_ends_on_is_null_once_ended() -> None:
     desk.tick("2023-01-10")
     assert desk.view()["probation_ends_on"] is None
     assert desk.state().as_of == d("2023-01-10")
+
+
+def test_r10_11_probation_ends_on_its_date_while_invalidated() -> None:
+    """R-10.11, R-1.5, R-7.1: invalidated in its first year, the licence stops being probationary
+    on its 3rd anniversary: ceiling 12 from then on; its balance stays 0 (an infraction with a
+    withdrawal was committed during probation)."""
+    desk = Desk()
+    desk.issue("2020-01-15", "2020-01-15")
+    desk.record("2020-03-05", "i1", "alcohol_delit", "2020-03-01")
+    desk.establish("2020-04-10", "i1", "2020-04-01", basis="final_conviction")
+    desk.deliver("2020-04-16", "48SI", "2020-04-15")
+    desk.tick("2023-01-14")
+    view = desk.view()
+    assert (view["status"], view["probationary"], view["ceiling"]) == ("invalidated", True, 6)
+    assert view["probation_ends_on"] == "2023-01-15"
+    desk.tick("2023-01-16")
+    view = desk.view()
+    assert (view["status"], view["balance"], view["probationary"]) == ("invalidated", 0, False)
+    assert (view["probation_ends_on"], view["ceiling"]) == (None, 12)
+    ended = desk.events("ProbationEnded")
+    assert [(str(e.effective_on), e.points) for e in ended] == [("2023-01-15", 0)]
+
+
+def test_r10_11_a_probation_without_infraction_during_it_ends_with_12_points() -> None:
+    """R-10.11, R-1.4, R-1.5: on a licence re-issued after an invalidation, an infraction committed
+    before this probation began takes 4 points (6 → 2): the probation is still clean, so +2 on each
+    anniversary and 12 at its end, whatever the balance."""
+    desk = Desk()
+    desk.issue("2020-01-02", "2005-03-01", probationary=False, points=6)
+    desk.record("2020-01-20", "old", "red_light", "2020-01-05")
+    desk.infraction("2020-01-10", "2020-02-05", offence="alcohol_delit", iid="a")
+    desk.deliver("2020-02-10", "48SI", "2020-02-10")
+    desk.give_back("2020-02-12")
+    desk.issue("2020-08-12", "2020-08-12")
+    desk.establish("2020-09-01", "old", "2020-09-01")
+    assert (desk.balance(), desk.letters()[-1]) == (2, "48")
+    assert desk.balance("2021-08-12") == 4
+    assert desk.balance("2023-08-11") == 6
+    assert desk.balance("2023-08-12") == 12
+    assert desk.view()["ceiling"] == 12
+
+
+def test_r10_23_as_of_before_the_decision_a_shortened_probation_stands() -> None:
+    """R-10.23, R-1.6, R-9.1: a training completed on 15 Mar 2019 (recorded only in July 2020)
+    shortens an AAC probation to 18 months; the infraction committed on 27 Jun 2019 counts from its
+    decision (5 Sep 2019): as of 31 Jul 2019 the probation still ends on 2 Jan 2020."""
+    desk = Desk()
+    desk.issue("2018-07-02", "2018-07-02", route="aac")
+    desk.record("2019-09-05", "i1", "driving_left", "2019-06-27")
+    desk.establish("2019-09-05", "i1", "2019-06-27")
+    assert desk.view()["probation_ends_on"] == "2020-07-02"
+    desk.training("2020-07-27", "2019-03-15")
+    training = desk.events("ComplementaryTrainingCompleted")[0]
+    assert training.eligible  # judged on the licence of 15 Mar 2019, still probationary
+    assert desk.view(as_of="2019-07-31")["probation_ends_on"] == "2020-01-02"
+    assert desk.view(as_of="2019-09-05")["probation_ends_on"] == "2020-07-02"
+    assert desk.view(as_of="2019-09-05", known_at="2019-09-05")["probation_ends_on"] == (
+        "2020-07-02"
+    )
+    view = desk.view()
+    assert (view["probationary"], view["balance"], view["ceiling"]) == (False, 6, 12)

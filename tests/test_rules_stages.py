@@ -199,3 +199,138 @@ def test_r10_6_a_credit_stands_when_the_48si_notification_is_learnt_later() -> N
     desk.deliver("2023-03-20", "48SI", "2023-03-02")
     assert desk.view()["stages"][0]["points_credited"] == 4
     assert [e.rule for e in desk.events("OperatorAlerted")] == ["R-10.6"]
+
+
+def test_r10_12_an_as_of_view_lists_only_the_letters_sent_by_then() -> None:
+    """R-10.12, R-3.2, R-5.3: the credit of a January stage takes effect on 12 Jan but its 47 is
+    sent when the attestation is recorded (15 Feb): as of 1 Feb the points, not the letter."""
+    desk = Desk()
+    desk.issue("2020-11-02", "2010-05-05", probationary=False)
+    desk.record("2020-11-05", "i1", "red_light", "2020-11-01")
+    desk.establish("2020-11-10", "i1", "2020-11-09")
+    desk.stage("2021-01-12", "s1", "2021-01-10")
+    desk.attest("2021-02-15", "s1", "2021-01-20")
+    assert (desk.view()["balance"], desk.letters()) == (12, ["48", "47"])
+    then = desk.view(as_of="2021-02-01")
+    assert (then["balance"], [x["type"] for x in then["letters"]]) == (12, ["48"])
+    assert desk.view(as_of="2021-02-15")["letters"][1]["sent_on"] == "2021-02-15"
+
+
+def test_r10_13_a_stage_refused_under_r5_5_still_fulfils_the_48n() -> None:
+    """R-10.13, R-5.5, R-5.6: a mandatory stage ending after the 48SI's notification gives no
+    points, but its dates qualify: the 48N obligation is fulfilled and never breached."""
+    desk = Desk()
+    desk.issue("2020-01-15", "2020-01-15")
+    desk.record("2020-03-05", "i1", "red_light", "2020-03-01")
+    desk.establish("2020-04-10", "i1", "2020-04-05")
+    desk.deliver("2020-04-16", "48N", "2020-04-15")
+    desk.record("2020-05-05", "i2", "hit_and_run", "2020-05-01")
+    desk.establish("2020-06-10", "i2", "2020-06-05", basis="final_conviction")
+    desk.deliver("2020-06-13", "48SI", "2020-06-12")
+    desk.give_back("2020-06-20")
+    desk.stage("2020-07-03", "s1", "2020-07-01", kind="mandatory")
+    desk.attest("2020-07-05", "s1")
+    view = desk.view()
+    assert (view["status"], view["balance"]) == ("invalidated", 0)
+    stage = view["stages"][0]
+    assert stage["points_credited"] == 0 and "48SI notified on 2020-06-12" in stage["refusal"]
+    assert [(o["kind"], o["due_on"], o["status"]) for o in view["obligations"]] == [
+        ("mandatory_stage", "2020-08-15", "fulfilled"),
+        ("licence_return", "2020-06-23", "fulfilled"),
+    ]
+    desk.tick("2020-09-01")
+    assert desk.view()["flags"] == []
+    assert desk.view()["obligations"][0]["status"] == "fulfilled"
+
+
+def test_r10_14_a_stage_is_compared_with_every_credited_stage_before_or_after_it() -> None:
+    """R-10.14, R-5.4: s1 (first day 1 Mar 2023) is attested after s2 (1 Sep 2023) was credited:
+    s2 lies within a year after it, so s1 is refused though it came first; s3 on s2's anniversary
+    is credited."""
+    desk = full_licence()
+    desk.infraction("2023-01-05", "2023-02-01", offence="speeding_40_50", iid="a")
+    desk.infraction("2023-01-06", "2023-02-02", offence="speeding_40_50", iid="b")
+    desk.stage("2023-03-03", "s1", "2023-03-01")
+    desk.stage("2023-09-03", "s2", "2023-09-01")
+    desk.attest("2023-09-05", "s2")
+    desk.attest("2023-09-10", "s1")
+    stages = {s["stage_id"]: s for s in desk.view()["stages"]}
+    assert (stages["s2"]["points_credited"], stages["s1"]["points_credited"]) == (4, 0)
+    assert "stage s2 (first day 2023-09-01)" in stages["s1"]["refusal"]
+    assert desk.balance() == 8
+    desk.infraction("2024-02-01", "2024-03-01", offence="speeding_40_50", iid="c")
+    desk.stage("2024-09-03", "s3", "2024-09-01")
+    desk.attest("2024-09-05", "s3")
+    stages = {s["stage_id"]: s for s in desk.view()["stages"]}
+    assert (stages["s3"]["points_credited"], stages["s3"]["refusal"]) == (4, None)
+
+
+def test_r10_17_a_later_withdrawal_back_to_0_after_an_annulment_is_a_new_invalidation() -> None:
+    """R-10.17, R-5.5, R-3.1: the stage of 17-18 Jan 2013 ended before the 48SI's notification
+    (19 Jan) and, credited on 19 Jan, brings the balance to 4 then: the invalidation is annulled
+    with its return obligation and flag. The délit decided on 30 Jan (no letter: 0 was known then)
+    brings 4 back to 0: a new invalidation of 30 Jan, its 48SI sent when decided (21 Mar)."""
+    desk = Desk()
+    desk.issue("2012-04-30", "2012-04-30", route="supervised")
+    desk.record("2013-01-16", "i1", "alcohol_test_refusal", "2012-12-27")
+    desk.establish("2013-01-16", "i1", "2013-01-06")
+    desk.stage("2013-01-19", "s1", "2013-01-17")
+    desk.deliver("2013-01-22", "48SI", "2013-01-19")
+    desk.record("2013-01-30", "i2", "hit_and_run", "2012-10-26")
+    desk.establish("2013-01-30", "i2", "2013-01-24", basis="increased_fine_title")
+    assert desk.events("PointsWithdrawn")[-1].letter is None
+    desk.tick("2013-02-01")  # return due 30 Jan (19 Jan + 11)
+    assert [f["kind"] for f in desk.view()["flags"]] == ["licence_not_returned"]
+    desk.attest("2013-03-21", "s1", "2013-03-19")
+    annulled = desk.events("InvalidationAnnulled")
+    assert [(e.ref, str(e.effective_on)) for e in annulled] == [("i1", "2013-01-19")]
+    decided = desk.events("InvalidationDecided")
+    assert [(e.ref, e.letter, str(e.effective_on)) for e in decided] == [
+        ("i2", "48SI", "2013-01-30")
+    ]
+    view = desk.view()
+    assert (view["status"], view["balance"], view["obligations"], view["flags"]) == (
+        "invalidation_pending",
+        0,
+        [],
+        [],
+    )
+    assert [(x["type"], x["sent_on"]) for x in view["letters"]] == [
+        ("48SI", "2013-01-16"),
+        ("47", "2013-03-21"),
+        ("48SI", "2013-03-21"),
+    ]
+    between = desk.view(as_of="2013-02-01")
+    assert (between["status"], between["balance"], len(between["letters"])) == (
+        "invalidation_pending",
+        0,
+        1,
+    )
+    assert desk.view(as_of="2013-01-25")["balance"] == 4
+    with pytest.raises(CommandRefused, match="before the invalidation"):
+        desk.give_back("2013-03-22", "2013-01-29")
+    desk.deliver("2013-03-25", "48SI", "2013-03-25")
+    view = desk.view()
+    assert view["status"] == "invalidated"
+    assert [(o["kind"], o["due_on"]) for o in view["obligations"]] == [
+        ("licence_return", "2013-04-05")
+    ]
+
+
+def test_r10_22_r5_5_holds_across_a_re_issue() -> None:
+    """R-10.22, R-5.5, R-10.5: a stage attended before the re-issue but after the old licence's
+    48SI was notified gives no points and no 47, though attested after the new licence is issued."""
+    desk = Desk()
+    desk.issue("2013-01-02", "2010-05-05", probationary=False, points=6)
+    desk.record("2013-02-20", "i1", "alcohol_delit", "2013-01-10")
+    desk.establish("2013-02-20", "i1", "2013-02-01", basis="final_conviction")
+    desk.deliver("2013-03-01", "48SI", "2013-02-28")
+    desk.give_back("2013-03-01")
+    desk.issue("2013-09-03", "2013-09-03")
+    desk.stage("2013-09-13", "s1", "2013-08-23")
+    desk.attest("2013-09-15", "s1", "2013-08-29")
+    view = desk.view()
+    assert (view["status"], view["balance"], desk.letters()) == ("valid", 6, ["48SI"])
+    stage = view["stages"][0]
+    assert stage["points_credited"] == 0 and "48SI notified on 2013-02-28" in stage["refusal"]
+    assert [e.rule for e in desk.events("StageCreditRefused")] == ["R-5.5"]

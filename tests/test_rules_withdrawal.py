@@ -162,3 +162,46 @@ def test_r3_3_the_notification_date_is_the_acknowledged_delivery() -> None:
     assert [x["delivered_on"] for x in desk.view()["letters"]] == [None, "2024-03-07"]
     with pytest.raises(CommandRefused, match="no letter 48SI"):
         desk.deliver("2024-03-11", "48SI")
+
+
+def test_r10_9_a_decision_whose_revocation_brings_the_balance_to_0_sends_a_48si() -> None:
+    """R-10.9, R-4.4, R-3.1, R-7.1: the full restoration of 1 Feb 2023 (+4) is revoked by a délit
+    committed inside its window and decided on 1 Sep 2023: 2 - 4 → 0 by the revocation, then 6
+    withdrawn: the decision sends a 48SI and the licence is invalidation_pending."""
+    desk = full_licence("2010-05-05", "2020-01-02")
+    desk.record("2020-01-20", "i1", "red_light", "2020-01-10")
+    desk.establish("2020-02-05", "i1", "2020-02-01")
+    desk.record("2021-06-05", "i2", "hit_and_run", "2021-06-01")
+    assert desk.balance("2023-02-01") == 12
+    desk.record("2023-03-05", "i3", "alcohol_delit", "2023-03-01")
+    desk.establish("2023-04-05", "i3", "2023-04-01", basis="final_conviction")
+    desk.record("2023-05-05", "i4", "speeding_40_50", "2023-05-01")
+    desk.establish("2023-06-05", "i4", "2023-06-01")
+    assert (desk.balance(), desk.letters()) == (2, ["48", "48M", "48M"])
+    desk.establish("2023-09-01", "i2", "2021-07-01", basis="final_conviction")
+    assert [e.points for e in desk.events("RestorationRevoked")] == [4]
+    withdrawn = desk.events("PointsWithdrawn")[-1]
+    assert (withdrawn.letter, withdrawn.balance_after) == ("48SI", 0)
+    assert "2 → 0 by the revocations" in withdrawn.reason
+    view = desk.view()
+    assert (view["balance"], view["status"]) == (0, "invalidation_pending")
+    assert desk.letters() == ["48", "48M", "48M", "48SI"]
+    desk.deliver("2023-09-08", "48SI", "2023-09-07")
+    assert desk.view()["status"] == "invalidated"
+
+
+def test_r10_10_a_letter_acknowledged_on_the_day_it_is_sent_is_delivered_that_day() -> None:
+    """R-10.10, R-3.3: the 47 of a credit is sent on 12 Oct 2026 (the day after the stage, the
+    attestation received that day) and acknowledged as delivered the same day."""
+    desk = full_licence("2019-03-11", "2024-05-10")
+    desk.record("2026-05-28", "i1", "red_light", "2026-05-24")
+    desk.establish("2026-06-28", "i1", "2026-06-23")
+    desk.stage("2026-10-11", "s1", "2026-10-10")
+    desk.attest("2026-10-12", "s1", "2026-10-12")
+    desk.deliver("2026-10-13", "47", "2026-10-12")
+    letters = desk.view()["letters"]
+    assert letters[1] == {"type": "47", "sent_on": "2026-10-12", "delivered_on": "2026-10-12"}
+    assert desk.view(as_of="2026-10-12")["letters"][1]["delivered_on"] == "2026-10-12"
+    assert (
+        desk.view(as_of="2026-10-12", known_at="2026-10-12")["letters"][1]["delivered_on"] is None
+    )

@@ -84,26 +84,34 @@ def _settled_late(state: LicenceState, obligation: Obligation, breach_on: date) 
 def _breach(obligation_id: str, on: date) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         obligation = state.obligations[obligation_id]
+        law = state.law
         if obligation.kind == ObligationKind.MANDATORY_STAGE:
-            fine = state.law.value("non_compliance_fine_max_eur", on)
-            years = state.law.value("non_compliance_suspension_max_years", on)
+            # The delay in force on the notification that started it, the penalties on
+            # the day of the breach.
+            letter = state.letter(LetterType.L48N, obligation_id.partition(":")[2])
+            notified_on = letter.delivered_on if letter and letter.delivered_on else on
+            months = law.value("mandatory_stage_months", notified_on)
+            fine = law.value("non_compliance_fine_max_eur", on)
+            years = law.value("non_compliance_suspension_max_years", on)
             return [
                 Decision(
                     ev.ObligationBreached,
                     on,
                     "R-6.1",
-                    "R223-4 II-III: no qualifying stage within 4 months of the 48N's notification "
-                    f"(due {obligation.due_on}); 4th-class contravention, fine up to {fine} €, "
-                    f"suspension up to {years} years",
+                    f"R223-4 II-III: no qualifying stage within {months} months of the 48N's "
+                    f"notification (due {obligation.due_on}); 4th-class contravention, fine up to "
+                    f"{fine} €, suspension up to {years} years",
                     {"obligation": obligation_id, "flag": FlagKind.NON_COMPLIANCE},
                 )
             ]
+        # The return obligation opens on the 48SI's notification (`domain.state._deliver`).
+        days = law.value("licence_return_jours_francs", obligation.opened_on)
         return [
             Decision(
                 ev.ObligationBreached,
                 on,
                 "R-6.2",
-                "L223-5 III, R223-3: licence not returned within 10 jours francs of the 48SI's "
+                f"L223-5 III, R223-3: licence not returned within {days} jours francs of the 48SI's "
                 f"notification (due {obligation.due_on})",
                 {"obligation": obligation_id, "flag": FlagKind.LICENCE_NOT_RETURNED},
             )
@@ -115,13 +123,14 @@ def _breach(obligation_id: str, on: date) -> Decide:
 def _overdue(stage_id: str, on: date) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         stage = state.stages[stage_id]
+        days = state.law.value("stage_attestation_days", stage.last_day)
         return [
             Decision(
                 ev.AttestationOverdue,
                 on,
                 "R-6.3",
-                f"R223-8 I: no attestation within 15 days of the stage's last day ({stage.last_day})"
-                f" from centre {stage.centre or 'unknown'}",
+                f"R223-8 I: no attestation within {days} days of the stage's last day "
+                f"({stage.last_day}) from centre {stage.centre or 'unknown'}",
                 {"stage_id": stage_id},
             )
         ]

@@ -16,9 +16,12 @@ RANK = 10
 def withdrawal_committed_between(
     state: LicenceState, start: date, end: date, exclude: frozenset[str] = frozenset()
 ) -> bool:
-    """An infraction that gave rise to a withdrawal was committed in [start, end) (R-4, R-10.2)."""
+    """An infraction that gave rise to a withdrawal was committed in [start, end) (R-4, R-10.2),
+    on whichever licence of the person it was recorded (R-10.18)."""
     return any(
-        start <= w.committed_on < end for w in state.withdrawals() if w.infraction_id not in exclude
+        start <= w.committed_on < end
+        for w in state.every_withdrawal()
+        if w.infraction_id not in exclude
     )
 
 
@@ -30,7 +33,8 @@ def training_is_eligible(state: LicenceState, completed_on: date) -> tuple[bool,
     if state.generation > 0:
         return False, "only a first licence can be shortened, not one obtained after invalidation"
     if state.law.value_or_none("training_window_start_months", completed_on) is None:
-        return False, "the training counts only from 2019-01-01"
+        since = state.law.parameters["training_window_start_months"][0].starts_on
+        return False, f"the training counts only from {since}"
     first = add_months(start, state.law.value("training_window_start_months", completed_on))
     last = add_months(start, state.law.value("training_window_end_months", completed_on))
     if not first <= completed_on <= last:
@@ -61,15 +65,20 @@ def is_clean(state: LicenceState, until: date) -> bool:
 
 
 def probation_effects(state: LicenceState) -> list[Effect]:
-    """The next yearly gain and the end of probation (R-1.4, R-1.5)."""
+    """The next yearly gain and the end of probation (R-1.4, R-1.5).
+
+    Probation ends on its date whatever the licence's status, an invalidated licence included
+    (R-10.11); a yearly gain goes to a valid licence only.
+    """
     end = probation_end(state)
-    if end is None or state.status != Status.VALID or state.probation_started_on is None:
+    if end is None or state.probation_started_on is None:
         return []
     end_on, shortened = end
     effects = [Effect(end_on, RANK + 1, "probation_end", _end(end_on, shortened))]
     credited = sum(1 for r in state.restorations_now() if r.rule == "R-1.4")
     anniversary = add_years(state.probation_started_on, credited + 1)
-    if anniversary < end_on and is_clean(state, date.max):
+    valid = state.status == Status.VALID
+    if valid and anniversary < end_on and is_clean(state, date.max):
         effects.append(
             Effect(anniversary, RANK, f"gain:{credited + 1}", _gain(credited + 1, anniversary))
         )

@@ -63,9 +63,8 @@ def _single_point(state: LicenceState, withdrawals: list[Infraction], past: _Pas
         if withdrawal_committed_between(state, w.established_on, due, own):
             continue
         on = _once_decided(due, [w])
-        effects.append(
-            Effect(on, RANK, f"single:{w.infraction_id}", _restore_single(w, on, _late(due, on)))
-        )
+        decide = _restore_single(w, months, on, _late(due, on))
+        effects.append(Effect(on, RANK, f"single:{w.infraction_id}", decide))
     return effects
 
 
@@ -83,7 +82,7 @@ def _late(due: date, on: date) -> str:
     return f"; due on {due}, but decided only on {on}: the points come back that day"
 
 
-def _restore_single(w: Infraction, on: date, late: str) -> Decide:
+def _restore_single(w: Infraction, months: int, on: date, late: str) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         points = max(0, min(1, state.ceiling - state.balance))
         return [
@@ -91,7 +90,7 @@ def _restore_single(w: Infraction, on: date, late: str) -> Decide:
                 ev.PointsRestored,
                 on,
                 "R-4.1",
-                f"L223-6 al.3: no infraction committed within 6 months of the réalité of "
+                f"L223-6 al.3: no infraction committed within {months} months of the réalité of "
                 f"{w.infraction_id} ({w.established_on}): its point comes back (+{points}){late}",
                 {
                     "points": points,
@@ -105,31 +104,75 @@ def _restore_single(w: Infraction, on: date, late: str) -> Decide:
 
 
 def _full(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> list[Effect]:
-    """R-4.2 (L223-6 al.1-2): 12 points after 2 years (3 after a délit, C4 or C5) without infraction."""
+    """R-4.2 (L223-6 al.1-2): 12 points after 2 years (3 after a délit, C4 or C5) without infraction.
+
+    One clock (R-10.8): the last réalité among the withdrawals since the last full restoration,
+    whatever the order they were decided in. A withdrawal decided after that restoration with an
+    older réalité than the one it counted from has no window of its own: the clock stays there.
+    """
     previous = past.full[-1] if past.full else None
     since = [w for w in withdrawals if previous is None or w.position > previous.fold_order]
     if not since:
         return []
     last_established = max(w.established_on or date.min for w in since)
-    serious = any(w.offence_class in SERIOUS_CLASSES for w in since)
-    name = "full_restoration_years_serious" if serious else "full_restoration_years"
-    due = add_years(last_established, state.law.value(name, last_established))
-    pending_end = probation_end(state)
-    end = pending_end[0] if pending_end else state.probation_ended_on
-    if end is not None and due < end:
-        due = end  # not during probation (R-1.7): on the day it ends
     ids = frozenset(w.infraction_id for w in since)
-    if withdrawal_committed_between(state, last_established, due, ids):
+    starts = ids
+    if previous is not None and previous.window_start > last_established:
+        last_established = previous.window_start
+        starts = ids | frozenset(previous.infraction_ids)
+    serious = any(w.offence_class in SERIOUS_CLASSES for w in since)
+    due = full_restoration_due(state, last_established, serious)
+    # The withdrawals the window counts from do not break it, even committed on its first day.
+    if withdrawal_committed_between(state, last_established, due, starts):
         return []
     on = _once_decided(due, since)
     decide = _restore_full(sorted(ids), last_established, serious, on, _late(due, on))
     return [Effect(on, RANK + 1, "full", decide)]
 
 
+def full_restoration_years(state: LicenceState, start: date, serious: bool) -> int:
+    """2 years, or 3 after a délit or a C4/C5, in the law in force on the last réalité (R-4.2, R-9.3)."""
+    name = "full_restoration_years_serious" if serious else "full_restoration_years"
+    return state.law.value(name, start)
+
+
+def full_restoration_due(state: LicenceState, start: date, serious: bool) -> date:
+    """The full restoration's due date: the last réalité + 2 or 3 years, or the end of probation
+    when that falls later (R-4.2, R-1.7); the window is [start, due) (R-10.7)."""
+    due = add_years(start, full_restoration_years(state, start, serious))
+    pending_end = probation_end(state)
+    end = pending_end[0] if pending_end else state.probation_ended_on
+    if end is not None and due < end:
+        due = end  # not during probation (R-1.7): on the day it ends
+    return due
+
+
+def window_end(state: LicenceState, restoration: Restoration) -> date:
+    """The end (excluded) of a 6-month or full restoration's window: its due date, whatever day it
+    was decided (R-10.7); an infraction committed from then on neither breaks nor revokes it."""
+    start = restoration.window_start
+    if restoration.rule == "R-4.1":
+        months = state.law.value("single_point_restoration_months", start)
+        due = add_months(start, months)
+    elif restoration.rule == "R-4.2":
+        serious = any(
+            state.infractions[i].offence_class in SERIOUS_CLASSES
+            for i in restoration.infraction_ids
+            if i in state.infractions
+        )
+        due = full_restoration_due(state, start, serious)
+    else:
+        return restoration.effective_on
+    return min(due, restoration.effective_on)
+
+
 def _restore_full(ids: list[str], start: date, serious: bool, on: date, late: str) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         points = max(0, state.ceiling - state.balance)
-        delay = "3 years (a délit or a 4th/5th-class contravention)" if serious else "2 years"
+        years = full_restoration_years(state, start, serious)
+        delay = f"{years} years" + (
+            " (a délit or a 4th/5th-class contravention)" if serious else ""
+        )
         return [
             Decision(
                 ev.PointsRestored,
@@ -155,17 +198,15 @@ def _ten_years(state: LicenceState, withdrawals: list[Infraction], past: _Past) 
             continue
         if w.established_on is None or any(r.fold_order > w.position for r in full):
             continue
-        due = add_years(
-            w.established_on, state.law.value("ten_year_restoration_years", w.established_on)
-        )
+        years = state.law.value("ten_year_restoration_years", w.established_on)
+        due = add_years(w.established_on, years)
         on = _once_decided(due, [w])
-        effects.append(
-            Effect(on, RANK + 2, f"ten:{w.infraction_id}", _restore_ten(w, on, _late(due, on)))
-        )
+        decide = _restore_ten(w, years, on, _late(due, on))
+        effects.append(Effect(on, RANK + 2, f"ten:{w.infraction_id}", decide))
     return effects
 
 
-def _restore_ten(w: Infraction, on: date, late: str) -> Decide:
+def _restore_ten(w: Infraction, years: int, on: date, late: str) -> Decide:
     def decide(state: LicenceState) -> list[Decision]:
         points = max(0, min(w.points or 0, state.ceiling - state.balance))
         return [
@@ -173,7 +214,7 @@ def _restore_ten(w: Infraction, on: date, late: str) -> Decide:
                 ev.PointsRestored,
                 on,
                 "R-4.3",
-                f"L223-6 al.5: 10 years since the réalité of {w.infraction_id} "
+                f"L223-6 al.5: {years} years since the réalité of {w.infraction_id} "
                 f"({w.offence_class}, {w.established_on}): its points come back (+{points}){late}",
                 {
                     "points": points,

@@ -21,12 +21,17 @@ def refusal_reason(state: LicenceState, stage: Stage, policy: Policy) -> tuple[s
     """Why a stage gives no points, with the rule; None when it can be credited (R-5.1, R-5.4, R-5.5)."""
     if StageKind(stage.kind).is_judicial:
         return "R-5.1", "judicial stage: its attestation goes to the judicial authority, no points"
-    invalidation = state.current_invalidation
-    if invalidation and invalidation.notified_on and invalidation.notified_on <= stage.last_day:
-        return (
-            "R-5.5",
-            f"48SI notified on {invalidation.notified_on}, on or before the stage's last day",
-        )
+    # The 48SI of the licence in force on the stage's last day, even when a new licence has been
+    # issued since and the attestation comes after it (R-5.5, R-10.22).
+    generation = state.generation_on(stage.last_day)
+    for invalidation in state.invalidations:
+        if invalidation.generation != generation or invalidation.annulled:
+            continue
+        if invalidation.notified_on is not None and invalidation.notified_on <= stage.last_day:
+            return (
+                "R-5.5",
+                f"48SI notified on {invalidation.notified_on}, on or before the stage's last day",
+            )
     for other in state.stages.values():
         if other.stage_id == stage.stage_id or not other.credited:
             continue
@@ -44,13 +49,14 @@ def credit(state_on_credit_date: LicenceState, stage: Stage, on: date) -> Decisi
     """Up to 4 points within the ceiling on the day after the stage; a letter 47 if any (R-5.3)."""
     state = state_on_credit_date
     points = stage_credit_points(state, stage)
+    maximum = state.law.value("stage_max_points", stage.last_day)
     letter = LetterType.L47 if points > 0 else None
     return Decision(
         ev.StageCredited,
         on,
         "R-5.3",
         f"L223-6 al.4, R223-8 III: stage {stage.stage_id} ({stage.first_day} to {stage.last_day}) "
-        f"credited +{points} point(s) within the ceiling of {state.ceiling}"
+        f"credited +{points} point(s), up to {maximum}, within the ceiling of {state.ceiling}"
         + ("" if letter else "; no letter 47 since nothing was added"),
         {"stage_id": stage.stage_id, "points": points, "letter": letter},
     )
@@ -74,12 +80,16 @@ def fulfilled_obligations(state: LicenceState, stage: Stage) -> list[str]:
     return fulfilled
 
 
-def annulment(state_now: LicenceState, stage: Stage) -> Decision | None:
-    """A stage before the 48SI's notification that lifts the balance above 0 annuls it (R-5.5)."""
-    invalidation = state_now.current_invalidation
-    if invalidation is None or state_now.balance <= 0:
+def annulment(state_then: LicenceState, stage: Stage) -> Decision | None:
+    """A stage before the 48SI's notification that lifts the balance above 0 annuls it (R-5.5).
+
+    `state_then` is the licence on the stage's credit date, or on the invalidation's decision if
+    later: R-5.5's "then", with the withdrawals decided on or before it (R-10.17).
+    """
+    invalidation = state_then.current_invalidation
+    if invalidation is None or state_then.balance <= 0:
         return None
-    if state_now.status not in (Status.INVALIDATION_PENDING, Status.INVALIDATED):
+    if state_then.status not in (Status.INVALIDATION_PENDING, Status.INVALIDATED):
         return None
     on = max(credit_date(stage), invalidation.decided_on)
     return Decision(
@@ -87,7 +97,7 @@ def annulment(state_now: LicenceState, stage: Stage) -> Decision | None:
         on,
         "R-5.5",
         f"CE 29/09/2023 n° 461479: stage {stage.stage_id} ended before the 48SI was notified and "
-        f"brings the balance to {state_now.balance}: the invalidation is annulled, with its return "
-        "obligation and flag",
+        f"brings the balance to {state_then.balance} on {on}: the invalidation is annulled, with "
+        "its return obligation and flag",
         {"ref": invalidation.ref, "stage_id": stage.stage_id},
     )

@@ -8,6 +8,7 @@ from domain import events as ev
 from domain.glossary import LetterType
 from domain.policy import Policy
 from domain.rules import Decision
+from domain.rules.restoration import window_end
 from domain.state import Infraction, LicenceState
 
 
@@ -45,21 +46,33 @@ def points_after_cap(state: LicenceState, infraction: Infraction) -> int:
 
 
 def choose_letter(
-    state: LicenceState, infraction: Infraction, points: int, policy: Policy, on: date
+    state: LicenceState,
+    infraction: Infraction,
+    points: int,
+    policy: Policy,
+    on: date,
+    balance_before: int | None = None,
 ) -> str | None:
-    """48SI, 48N, 48M or 48, in that order; none when nothing is withdrawn (R-3.1)."""
-    withdrawn = min(points, state.balance)
-    if withdrawn == 0:
+    """48SI, 48N, 48M or 48, in that order; none when nothing is withdrawn (R-3.1).
+
+    `state` is the licence after the revocations the decision causes (R-4.4), `balance_before`
+    its balance before them: a decision whose points and revocations together bring the balance
+    from above 0 to 0 sends a 48SI (R-10.9).
+    """
+    before = state.balance if balance_before is None else balance_before
+    if points == 0 or before == 0:
         return None
+    withdrawn = min(points, state.balance)
     if state.balance - withdrawn == 0:
         return LetterType.L48SI
     start = state.probation_started_on
-    threshold = state.law.value("mandatory_stage_threshold", on)
+    # The threshold is read only for a probationary licence: it exists since probation does
+    # (2004), and a withdrawal decided before then is still decided (R-9.3).
     if (
         state.probationary
         and start is not None
         and infraction.committed_on >= start
-        and points >= threshold
+        and points >= state.law.value("mandatory_stage_threshold", on)
     ):
         return LetterType.L48N
     low = state.law.value("low_balance_threshold", on)
@@ -83,12 +96,12 @@ def revocations(
         if r.revoked:
             continue
         if r.rule in ("R-4.1", "R-4.2"):
-            start = r.window_start
+            start, end = r.window_start, window_end(state, r)  # R-10.7
         elif r.rule == "R-1.4" and policy.probation_gain_claw_back:
-            start = state.probation_started_on or state.issued_on
+            start, end = state.probation_started_on or state.issued_on, r.effective_on
         else:
             continue
-        if start <= infraction.committed_on < r.effective_on:
+        if start <= infraction.committed_on < end:
             decisions.append(
                 Decision(
                     ev.RestorationRevoked,

@@ -84,6 +84,7 @@ EVENT = {
     "LicenceReturned": "Permis restitué",
     "NewLicenceDateRevised": "Date d'un nouveau permis revue",
     "InvalidationAnnulled": "Invalidation annulée",
+    "InvalidationDecided": "Invalidation (solde nul connu après une annulation)",
     "OperatorAlerted": "Alerte pour un opérateur",
 }
 

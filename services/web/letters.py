@@ -109,15 +109,24 @@ def _event_of(
 ) -> tuple[int, ev.LicenceEvent]:
     for position, event in enumerate(licence.history):
         if (
-            isinstance(event, ev.PointsWithdrawn)
-            and event.letter == letter_type
-            and event.infraction_id == ref
-            and event.effective_on == sent_on
-        ) or (
-            isinstance(event, ev.StageCredited)
-            and letter_type == LetterType.L47
-            and event.stage_id == ref
-            and letter_47_sent_on(event) == sent_on
+            (
+                isinstance(event, ev.PointsWithdrawn)
+                and event.letter == letter_type
+                and event.infraction_id == ref
+                and event.effective_on == sent_on
+            )
+            or (
+                isinstance(event, ev.InvalidationDecided)  # a new invalidation known late
+                and event.letter == letter_type
+                and event.ref == ref
+                and max(event.effective_on, event.recorded_on) == sent_on
+            )
+            or (
+                isinstance(event, ev.StageCredited)
+                and letter_type == LetterType.L47
+                and event.stage_id == ref
+                and letter_47_sent_on(event) == sent_on
+            )
         ):
             return position, event
     raise UnknownLetter(f"no event sent letter {letter_type} {ref} on {sent_on}")
@@ -191,6 +200,11 @@ def letter(licence: Licence, law: Law, policy: Policy, on: date, index: int) -> 
         if sent.type == LetterType.L48N:
             obligation = now.obligations.get(f"48N:{sent.ref}")
             doc.due_on = obligation.due_on if obligation else None
+    elif isinstance(event, ev.InvalidationDecided):
+        doc.withdrawal = _withdrawal(then.infractions[event.ref])
+        doc.recap = [_withdrawal(i) for i in then.withdrawals()]
+        obligation = now.obligations.get(f"48SI:{sent.ref}")
+        doc.due_on = obligation.due_on if obligation else None
     elif isinstance(event, ev.StageCredited):
         stage = now.stages.get(sent.ref)
         doc.stage = {
