@@ -35,6 +35,25 @@ from services.worker import Worker
 _counter = itertools.count()
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO.parent / "shared" / "scenarios"
+PENDING_FILE = Path(__file__).parent / "scenarios_pending.txt"
+
+
+def pending_scenarios() -> set[str]:
+    """Scenarios of an open issue that do not pass yet (`tests/scenarios_pending.txt`, the list the
+    runner's `--pending` reads)."""
+    names = set()
+    for raw in PENDING_FILE.read_text(encoding="utf-8").splitlines():
+        entry = raw.split("#", 1)[0].strip()
+        if entry:
+            names.add(entry.removesuffix(".json"))
+    return names
+
+
+def passing_public_scenarios() -> list[Path]:
+    """The public scenarios that tests may replay as real histories: the pending ones use journal
+    types or rules not landed yet, so only `test_scenarios` (as strict xfails) plays them."""
+    pending = pending_scenarios()
+    return [p for p in sorted(SCENARIOS.glob("*.json")) if p.stem not in pending]
 
 
 def bench_journal() -> ModuleType:
@@ -50,7 +69,7 @@ def bench_journal() -> ModuleType:
 def real_licences(tmp_path: Path, generated: int, seed: int, tick_days: int) -> list[Licence]:
     """Licences of real histories: every acceptance scenario and a generated journal of
     `generated` licences, each imported in a store of its own and ticked `tick_days` past it."""
-    journals = [json.loads(p.read_text())["journal"] for p in sorted(SCENARIOS.glob("*.json"))]
+    journals = [json.loads(p.read_text())["journal"] for p in passing_public_scenarios()]
     journals.append(list(bench_journal().generate(generated, 10, seed)))
     licences = []
     for number, raw in enumerate(journals):

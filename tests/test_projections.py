@@ -17,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import SCENARIOS, ServiceFactory
+from conftest import ServiceFactory, passing_public_scenarios
 from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import Engine, select
 
@@ -32,7 +32,7 @@ from projections.view import ProjectionConflict, ReadModels
 from services.journal import parse_journal
 from services.licensing import Licensing
 
-SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
+SCENARIO_FILES = passing_public_scenarios()
 
 
 def load(path: Path) -> dict[str, Any]:

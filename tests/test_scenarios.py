@@ -15,28 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SCENARIOS, ServiceFactory
+from conftest import SCENARIOS, ServiceFactory, pending_scenarios
 
 from services.journal import JournalLine, parse_object
 from services.licensing import Licensing
 
 FILES = sorted(SCENARIOS.glob("*.json"))
 OURS = sorted((Path(__file__).parent / "scenarios").glob("*.json"))
-PENDING_FILE = Path(__file__).parent / "scenarios_pending.txt"
-
-
-def pending() -> set[str]:
-    """Scenarios of an open issue that do not pass yet (`tests/scenarios_pending.txt`, the list the
-    runner's `--pending` reads): strict xfails here, so one that starts passing fails the run."""
-    names = set()
-    for raw in PENDING_FILE.read_text(encoding="utf-8").splitlines():
-        entry = raw.split("#", 1)[0].strip()
-        if entry:
-            names.add(entry.removesuffix(".json"))
-    return names
-
-
-PENDING = pending()
+PENDING = pending_scenarios()
 
 
 def params(paths: list[Path]) -> list[object]:
