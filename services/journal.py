@@ -136,6 +136,34 @@ class ReturnLicence(Line):
     returned_on: LegalDate
 
 
+class CancelInfraction(Line):
+    """R-11.1: the infraction's réalité fell, or it was recorded on the wrong licence."""
+
+    type: Literal["infraction.cancel"]
+    infraction_id: Ident
+    cancelled_on: LegalDate
+    ground: Literal["acquittal", "administrative_annulment", "designation", "recording_error"]
+    reference: Text | None = None
+
+
+class RecordSuspension(Line):
+    """R-12.1: the right to drive suspended; the order of the days is a rule (R-12.4)."""
+
+    type: Literal["suspension.record"]
+    kind: Literal["administrative", "judicial"]
+    first_day: LegalDate
+    last_day: LegalDate
+    reference: Text | None = None
+
+
+class LiftSuspension(Line):
+    """R-12.1: the suspensions in force on `lifted_on` (of `kind` when given) end early."""
+
+    type: Literal["suspension.lift"]
+    lifted_on: LegalDate
+    kind: Literal["administrative", "judicial"] | None = None
+
+
 Command = Annotated[
     IssueLicence
     | CompleteTraining
@@ -144,7 +172,10 @@ Command = Annotated[
     | DeliverLetter
     | CompleteStage
     | ReceiveAttestation
-    | ReturnLicence,
+    | ReturnLicence
+    | CancelInfraction
+    | RecordSuspension
+    | LiftSuspension,
     Field(discriminator="type"),
 ]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
@@ -157,6 +188,9 @@ COMMAND_TYPES = (
     "stage.complete",
     "attestation.receive",
     "licence.return",
+    "infraction.cancel",
+    "suspension.record",
+    "suspension.lift",
 )
 
 
@@ -196,7 +230,9 @@ def _describe(error: ValidationError) -> str:
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "tagged")))
         where = re.sub(
-            r"^(licence|training|infraction|letter|stage|attestation)\.[a-z]+\.?", "", where
+            r"^(licence|training|infraction|letter|stage|attestation|suspension)\.[a-z]+\.?",
+            "",
+            where,
         )
         message = e["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
