@@ -145,4 +145,23 @@ def install(app: FastAPI) -> None:
                 headers=getattr(error, "headers", None),
             )
         title = "Page introuvable" if error.status_code == 404 else "Erreur"
-        return error_page(request, error.status_code, title, str(error.detail))
+        message = (
+            f"Aucune page à l'adresse {request.url.path}."
+            if error.status_code == 404
+            else "La demande ne peut pas aboutir."
+        )
+        return error_page(request, error.status_code, title, message)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, error: Exception) -> Response:
+        # A bug still answers in French, without the traceback (logged by the server); the
+        # crawler test (tests/test_web_crawl.py) makes sure no page comes here.
+        if is_api(request):
+            return error_response(500, "internal error")
+        return error_page(
+            request,
+            500,
+            "Erreur du service",
+            "Le service n'a pas pu afficher cette page. L'incident est journalisé ; réessayez "
+            "plus tard ou signalez-le à l'équipe technique.",
+        )

@@ -156,8 +156,8 @@ def offence(key: str) -> str:
 
 
 def french_date(value: date | str | None) -> str:
-    """JJ/MM/AAAA, or a dash."""
-    if value is None or value == "":
+    """JJ/MM/AAAA, or a dash (also for a value a template row lacks: Jinja's `Undefined`)."""
+    if not value:
         return "—"
     day = value if isinstance(value, date) else date.fromisoformat(value)
     return day.strftime("%d/%m/%Y")
