@@ -429,6 +429,29 @@ def test_the_dashboard_exports_every_row_as_csv(auditor: TestClient) -> None:
     assert len(rows) == 1 + 5
 
 
+def test_the_dashboard_exports_for_a_french_spreadsheet(auditor: TestClient) -> None:
+    """Issue 14 item 5: `;` between cells, a UTF-8 BOM, French headers, words and dates; the same
+    rows as the machine CSV of CONTRACT §6, which stays as it was."""
+    machine = auditor.get("/tableau-de-bord/export.csv", params={"as_of": "2026-03-01"})
+    response = auditor.get("/tableau-de-bord/export-tableur.csv", params={"as_of": "2026-03-01"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = [r.split(";") for r in response.content.decode("utf-8-sig").splitlines()]
+    assert rows[0][:6] == ["NEPH", "Nom", "Prénoms", "Nature", "Objet", "Statut"]
+    assert "Échéance" in rows[0]
+    assert len(rows) == len(machine.text.splitlines())
+    by_neph = {r[0]: r for r in rows[1:]}
+    kept = by_neph["075000000005"]  # the licence not returned (R-6.2)
+    assert kept[1] == "LEROY" and "permis non restitué" in rows_text(rows)
+    assert all(re.fullmatch(r"(\d{2}/\d{2}/\d{4})?", r[6]) for r in rows[1:])
+    assert not any(w in rows_text(rows) for w in ("licence_not_returned", "breached", "open;"))
+
+
+def rows_text(rows: list[list[str]]) -> str:
+    return "\n".join(";".join(r) for r in rows)
+
+
 # --- the Permis list (issue 15) -----------------------------------------------------------------
 
 
