@@ -80,3 +80,8 @@ def _(command: j.ReceiveAttestation, licence: Licence, ctx: Context) -> None:
 @_dispatch.register
 def _(command: j.ReturnLicence, licence: Licence, ctx: Context) -> None:
     licence.return_licence(ctx, command.returned_on)
+
+
+@_dispatch.register
+def _(command: j.UpdateHolder, licence: Licence, ctx: Context) -> None:
+    licence.update_holder(ctx, {"address": command.address.model_dump(exclude_none=True)})

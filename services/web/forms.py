@@ -56,6 +56,10 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("holder.surname", "Nom", required=False),
         Field("holder.given_names", "Prénoms", required=False),
         Field("holder.birth_date", "Date de naissance", "date", required=False),
+        Field("holder.address.line1", "Adresse (numéro et voie)", required=False),
+        Field("holder.address.line2", "Complément d'adresse", required=False),
+        Field("holder.address.postcode", "Code postal", required=False),
+        Field("holder.address.city", "Commune", required=False),
     ),
     "training.complementary": (Field("completed_on", "Formation suivie le", "date"),),
     "infraction.record": (
@@ -98,6 +102,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("received_on", "Attestation reçue le", "date"),
     ),
     "licence.return": (Field("returned_on", "Permis restitué le", "date"),),
+    "holder.update": (
+        Field("address.line1", "Adresse (numéro et voie)"),
+        Field("address.line2", "Complément d'adresse", required=False),
+        Field("address.postcode", "Code postal", help="5 chiffres"),
+        Field("address.city", "Commune"),
+    ),
 }
 assert set(FIELDS) == set(COMMAND_TYPES)
 
@@ -155,7 +165,7 @@ def to_line(command_type: str, form: Mapping[str, str]) -> tuple[dict[str, Any],
 def _put(raw: dict[str, Any], name: str, value: Any) -> None:
     head, _, rest = name.partition(".")
     if rest:
-        raw.setdefault(head, {})[rest] = value
+        _put(raw.setdefault(head, {}), rest, value)
     else:
         raw[head] = value
 

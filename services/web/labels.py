@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
 from domain.law import current_law
+
+FRENCH = Locale("fr", "FR")
 
 STATUS = {
     "valid": "valide",
@@ -86,6 +92,7 @@ EVENT = {
     "InvalidationAnnulled": "Invalidation annulée",
     "InvalidationDecided": "Invalidation (solde nul connu après une annulation)",
     "OperatorAlerted": "Alerte pour un opérateur",
+    "HolderUpdated": "Changement d'adresse du titulaire",
 }
 
 COMMAND = {
@@ -97,6 +104,7 @@ COMMAND = {
     "stage.complete": "Stage suivi",
     "attestation.receive": "Réception d'une attestation de stage",
     "licence.return": "Restitution du permis",
+    "holder.update": "Changement d'adresse du titulaire",
 }
 
 OFFENCE = {
@@ -160,7 +168,28 @@ def french_date(value: date | str | None) -> str:
     if not value:
         return "—"
     day = value if isinstance(value, date) else date.fromisoformat(value)
-    return day.strftime("%d/%m/%Y")
+    return format_date(day, "dd/MM/yyyy", locale=FRENCH)
+
+
+def long_date(value: date | str | None) -> str:
+    """ "1er mars 2026", "12 avril 2026" (Babel's French months; the ordinal of the first day is
+    French typography, which Babel's patterns do not have)."""
+    if not value:
+        return "—"
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    text = format_date(day, "d MMMM y", locale=FRENCH)
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+def number(value: int | float) -> str:
+    """A number as French writes it (12 345, 2,5)."""
+    return format_decimal(value, locale=FRENCH)
+
+
+def plural(count: int, one: str, other: str) -> str:
+    """ "0 point", "1 point", "4 points": French plural rules from Babel (0 and 1 are singular)."""
+    word = one if FRENCH.plural_form(count) == "one" else other
+    return f"{number(count)} {word}"
 
 
 def label(table: dict[str, str], key: str | None) -> str:

@@ -140,7 +140,7 @@ def _flat(raw: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in raw.items():
         if isinstance(value, dict):
-            flat.update({f"{key}.{k}": v for k, v in value.items()})
+            flat.update({f"{key}.{k}": v for k, v in _flat(value).items()})
         elif isinstance(value, bool):
             flat[key] = "on" if value else ""
         else:

@@ -20,6 +20,9 @@ from services.web.labels import french_date
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["date"] = french_date
+templates.env.filters["long_date"] = labels.long_date
+templates.env.filters["number"] = labels.number
+templates.env.globals["plural"] = labels.plural
 templates.env.globals["labels"] = labels
 
 Reader = Annotated[User, Depends(page_requires(Action.READ))]
