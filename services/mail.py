@@ -134,11 +134,12 @@ class Letters:
     def of_day(self, day: date) -> list[Mail]:
         """The day's letters, ready to print, in NEPH order."""
         found = []
-        for neph, _, letter_type, ref in self.sent_on(day):
+        for neph, position, letter_type, ref in self.sent_on(day):
             licence = self.service.licence(neph)
             doc = letter_as_sent(
                 licence, self.service.law, self.service.policy, letter_type, ref, day
             )
+            doc.index = position  # its place in the licence's list (the letter's page)
             found.append(self.mail(doc))
         return found
 

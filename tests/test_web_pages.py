@@ -341,16 +341,20 @@ def letter_of(client: TestClient, office: Backoffice, neph: str, letter_type: st
 def test_every_letter_carries_what_letters_md_requires(
     operator: TestClient, office: Backoffice, neph: str, letter_type: str
 ) -> None:
-    """letters.md: name, NEPH, date, issuer, audit reference; the code only on 48M/48N/48SI (R-3.4)."""
+    """letters.md: name, address, NEPH, date, issuer, a reference the service can look up; the code
+    only on 48M/48N/48SI (R-3.4)."""
     page = letter_of(operator, office, neph, letter_type)
-    assert neph in page and "Préfecture" in page and f"Référence : {neph}/" in page
+    assert neph in page and "Préfecture" in page and "Référence à rappeler" in page
+    assert "Claire Dumont" in page and "place de la République" in page  # settings (issue 14)
+    assert "PARIS" in page or "MONTREUIL" in page  # the holder's postal address
     code = office.code(neph)
     if letter_type in ("48M", "48N", "48SI"):
         assert code in page
     else:
         assert code not in page
     if letter_type in ("48", "48M", "48N"):
-        assert "Date de valeur" in page and "Points retirés" in page and "nouveau solde" in page
+        assert "Réalité établie le" in page and "Points retirés" in page
+        assert "le solde de votre permis est de" in page
         assert "si vous ne commettez pas" in page.lower()
     if letter_type == "48M":
         assert "stage volontaire" in page and "jusqu'à 4 points" in page
@@ -364,13 +368,13 @@ def test_every_letter_carries_what_letters_md_requires(
         assert page.count("conduite en état alcoolique") == 1  # the recap lists each withdrawal
         assert "excès de vitesse de 40 à 50 km/h" in page
     if letter_type == "47":
-        assert "CENTRE-75-014" in page and "16/06/2025" in page and "18/06/2025" in page
+        assert "CENTRE-75-014" in page and "16 juin 2025" in page and "18 juin 2025" in page
 
 
 def test_an_auditor_sees_letters_without_the_code(auditor: TestClient, office: Backoffice) -> None:
     page = letter_of(auditor, office, "075000000002", "48N")
     assert office.code("075000000002") not in page
-    assert "imprimé par un opérateur" in page
+    assert "code confidentiel imprimé sur l'exemplaire envoyé" in page
 
 
 def test_an_unknown_letter_is_404(operator: TestClient) -> None:
@@ -492,7 +496,9 @@ def test_the_list_filters_sorts_and_pages(operator: TestClient) -> None:
     assert found(centre="CENTRE-92-003") == ["075000000001"]
     assert found(statut="invalidated") == ["075000000004", "075000000005"]
     assert found(statut="invalidated", q="leroy") == ["075000000005"]
-    assert found(departement="75") == []  # holders carry no address yet
+    # the département of the holder's postal address (issue 14: addresses in the demo)
+    assert found(departement="75") == ["075000000001", "075000000002", "075000000004"]
+    assert found(departement="93") == ["075000000003"]
     by_name = listed(operator.get("/permis").text)
     assert by_name == [
         "075000000002",  # Bernard

@@ -190,33 +190,3 @@ def licence_page(
         commands=labels.COMMAND,
         nav="permis",
     )
-
-
-@router.get("/permis/{neph}/lettres/{index}", response_class=HTMLResponse)
-def letter_page(request: Request, user: Reader, neph: str, index: int) -> Response:
-    """A letter as printed, with the consultation code on 48M, 48N and 48SI (R-3.4)."""
-    service = web(request).service
-    try:
-        licence = service.licence(neph)
-        on = service.clock() or licence.last_recorded_on
-        doc = letters.letter(licence, service.law, service.policy, on, index)
-    except (UnknownLicence, letters.UnknownLetter):
-        return error_page(
-            request, 404, "Lettre introuvable", f"Aucune lettre n° {index} pour le NEPH {neph}."
-        )
-    code = None
-    if doc.carries_code and may(user, Action.SHOW_CODE):
-        ctx = web(request)
-        code = ctx.codes.code(neph)
-        # Every view of a holder's code is in the licence's audit trail (R-8.1): who, when, where.
-        ctx.desk.code_shown(
-            neph, f"lettre {doc.type} ({doc.reference})", user.name, ctx.now(), via="web"
-        )
-        log.info(
-            "consultation.code_printed",
-            user=user.name,
-            neph=neph,
-            letter=doc.type,
-            reference=doc.reference,
-        )
-    return render(request, "lettre.html", doc=doc, code=code, issuer=letters.ISSUER, nav="permis")

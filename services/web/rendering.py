@@ -36,6 +36,7 @@ NAVIGATION = (
     ("permis", "/permis", "Permis", Action.READ),
     ("saisie", "/saisie", "Saisir une commande", Action.WRITE),
     ("tableau", "/tableau-de-bord", "Tableau de bord", Action.READ),
+    ("lettres", "/lettres", "Lettres du jour", Action.READ),
     ("utilisateurs", "/utilisateurs", "Utilisateurs", Action.SEE_USERS),
 )
 
