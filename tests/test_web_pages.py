@@ -280,9 +280,13 @@ def test_record_an_infraction_with_a_confirmation_step_as_the_user(
     assert len([e for e in office.service.audit(NEPH) if e["command_id"] == base["id"]]) == 1
 
 
-def test_a_refused_command_shows_the_rules_reason(operator: TestClient, office: Backoffice) -> None:
+def test_verifier_runs_the_rules_and_shows_the_refusal_beside_the_form(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 14 item 3: a line the rules refuse never reaches the confirmation (R-2.2), the
+    refusal is in French beside the form, and nothing is recorded."""
     _, base = form_of(operator, "infraction.establish")
-    confirm = operator.post(
+    refused = operator.post(
         "/saisie",
         data={
             **base,
@@ -291,13 +295,42 @@ def test_a_refused_command_shows_the_rules_reason(operator: TestClient, office: 
             "basis": "fine_paid",
         },
     )
+    assert refused.status_code == 422
+    assert "Confirmer l'enregistrement" not in refused.text
+    shown = text(refused.text)
+    assert "l'infraction nope n'est pas enregistrée sur ce permis" in shown
+    assert "is not recorded" not in shown
+    assert office.service.store.permis.select_receipts([base["id"]]) == {}
+
+
+def test_verifier_shows_the_effect_before_recording(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 14 item 3: the confirmation names the holder and the effect decided on a copy of the
+    licence — points withdrawn, balance after, the letter (R-2.2, R-3.1) — and records nothing;
+    the infraction to establish is picked from the licence's own list."""
+    _, record = form_of(operator, "infraction.record")
+    fields = {**record, "infraction_id": "w9", "offence": "red_light", "committed_on": "2026-02-20"}
+    confirm = operator.post("/saisie", data=fields)
     payload = re.search(r'name="payload" value="([^"]+)"', confirm.text)
     assert payload
-    refused = operator.post(
-        "/saisie/confirmer", data={"csrf": base["csrf"], "payload": html.unescape(payload.group(1))}
+    operator.post(
+        "/saisie/confirmer",
+        data={"csrf": record["csrf"], "payload": html.unescape(payload.group(1))},
     )
-    assert refused.status_code == 409
-    assert "infraction nope is not recorded" in refused.text
+    page, base = form_of(operator, "infraction.establish")
+    assert '<option value="w9">' in page and '<option value="">— choisir —</option>' in page
+    before = office.service.view(NEPH)["balance"]
+    effect = operator.post(
+        "/saisie",
+        data={**base, "infraction_id": "w9", "established_on": "2026-02-27", "basis": "fine_paid"},
+    )
+    assert effect.status_code == 200
+    shown = text(effect.text)
+    assert "MARTIN Claire" in shown
+    assert "4 points" in shown and f"{before} points → {before - 4} points" in shown
+    assert office.service.view(NEPH)["balance"] == before  # nothing recorded
+    assert office.service.store.permis.select_receipts([base["id"]]) == {}
 
 
 def test_forms_need_the_form_token(operator: TestClient, office: Backoffice) -> None:

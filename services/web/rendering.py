@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from infrastructure.users import User
 from services.formats import NotADate, iso_date
 from services.licensing import UsageError
-from services.web import labels
+from services.web import labels, reasons
 from services.web.auth import SESSION_COOKIE, Action, may, page_requires, page_user, tokens
 from services.web.labels import french_date
 
@@ -23,6 +23,7 @@ templates.env.filters["date"] = french_date
 templates.env.filters["long_date"] = labels.long_date
 templates.env.filters["number"] = labels.number
 templates.env.globals["plural"] = labels.plural
+templates.env.globals["french_refusal"] = reasons.french
 templates.env.globals["labels"] = labels
 
 Reader = Annotated[User, Depends(page_requires(Action.READ))]
