@@ -20,6 +20,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from conftest import bench_journal
 from fastapi.testclient import TestClient
+from test_web_french import ENGLISH, words
 from web_support import AUDITOR, OPERATOR, Backoffice, backoffice
 
 from infrastructure.settings import Settings
@@ -68,6 +69,12 @@ def crawl(client: TestClient, start: list[str]) -> Counter[int]:
         if response.status_code >= 400 and not url.startswith("/api"):
             assert 'id="page-erreur"' in response.text, f"{url}: {response.status_code} not French"
             assert '<html lang="fr"' in response.text
+            english = ENGLISH.search(words(response.text.split("<main", 1)[-1]))
+            assert english is None, f"{url}: {english}"
+        if "/lettres/" not in url and re.fullmatch(r"/permis/\d{12}(\?.*)?", url):
+            found = re.search(r'id="chronologie".*?</table>', response.text, re.S)
+            english = found and ENGLISH.search(words(found.group(0)))
+            assert not english, f"{url}: the timeline reads {english}"
         if "text/html" not in content_type:
             continue
         for link in _links(response.text):

@@ -17,6 +17,18 @@ from services.web.auth import Forbidden, NotAuthenticated
 from services.web.models import ErrorBody, ErrorItem
 
 _FIELD = re.compile(r"^[A-Za-z_][\w.]*$")
+# The names of the pages' parameters as an operator reads them (their error page).
+FIELD_NAMES = {
+    "index": "numéro de la lettre",
+    "neph": "NEPH",
+    "as_of": "date de situation",
+    "known_at": "connu au",
+    "date": "date",
+    "day": "date",
+    "file": "file",
+    "ref": "référence",
+    "kind": "relevé",
+}
 
 
 class ApiError(Exception):
@@ -103,8 +115,15 @@ def install(app: FastAPI) -> None:
         items = _validation_items(error)
         if is_api(request):
             return error_response(422, "the request is malformed", items)
-        text = "; ".join(f"{i.field}: {i.reason}" if i.field else i.reason for i in items)
-        return error_page(request, 422, "Requête invalide", text)
+        from services.web.reasons import french
+
+        text = " ; ".join(
+            f"{FIELD_NAMES.get(i.field, i.field)} : {french(i.reason)}"
+            if i.field
+            else french(i.reason)
+            for i in items
+        )
+        return error_page(request, 422, "Adresse invalide", text)
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, error: NotAuthenticated) -> Response:

@@ -14,6 +14,7 @@ from typing import Any
 from domain.law import current_law
 from services.journal import COMMAND_TYPES
 from services.web import labels
+from services.web import reasons as reasons_fr
 from services.web.errors import reasons
 
 
@@ -189,7 +190,7 @@ def french(reason: str) -> str:
     for pattern, replacement in _FRENCH:
         if pattern.match(reason):
             return pattern.sub(replacement, reason)
-    return reason
+    return reasons_fr.french(reason)
 
 
 def attach(state: FormState, message: str) -> None:

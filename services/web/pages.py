@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from infrastructure.users import User
 from services import holders
 from services.licensing import UnknownLicence, UsageError
-from services.web import chart, labels, letters
+from services.web import chart, labels, letters, motifs
 from services.web.auth import SESSION_COOKIE, Action, may, page_requires_user, web
 from services.web.context import TOKEN_MAX_AGE, WebContext
 from services.web.login import LoginLocked, WrongLogin, log_in
@@ -106,8 +106,14 @@ def _timeline(
 ) -> list[dict[str, Any]]:
     """The audit trail in legal order, each event marked when it lies beyond the view's dates."""
     trail = ctx.service.audit(neph)
+    offences = {
+        str(i["details"]["infraction_id"]): str(i["details"]["offence"])
+        for i in trail
+        if i["event"] == "InfractionRecorded"
+    }
     for item in trail:
         item["label"] = labels.EVENT.get(item["event"], item["event"])
+        item["motif"] = motifs.motif(item, offences)
         item["later"] = date.fromisoformat(item["effective_on"]) > as_of or (
             known_at is not None and date.fromisoformat(item["recorded_on"]) > known_at
         )

@@ -53,7 +53,7 @@ def _one(request: Request, user: User, neph: str, index: int) -> tuple[letters.L
     return doc, letters_of(ctx, user).mail(doc)
 
 
-def _missing(request: Request, neph: str, index: int) -> Response:
+def _missing(request: Request, neph: str, index: int | str) -> Response:
     return error_page(
         request, 404, "Lettre introuvable", f"Aucune lettre n° {index} pour le NEPH {neph}."
     )
@@ -80,7 +80,7 @@ def letter_page(request: Request, user: Reader, neph: str, index: str) -> Respon
     """A letter as mailed, with the consultation code on 48M, 48N and 48SI (R-3.4), and what the
     service knows of it since (its notification, the deadline it started), for operators."""
     if not index.isdigit():
-        return _missing(request, neph, 0)
+        return _missing(request, neph, index[:20])
     try:
         doc, mail = _one(request, user, neph, int(index))
     except (UnknownLicence, letters.UnknownLetter):

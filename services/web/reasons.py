@@ -137,11 +137,59 @@ _REFUSALS: tuple[tuple[str, Rewrite], ...] = (
         lambda m: f"aucune valeur légale de « {m.group(1)} » en vigueur le {_d(m, 2)}",
     ),
     (
+        r"judicial stage: its attestation goes to the judicial authority, no points",
+        lambda m: "stage judiciaire : son attestation va à l'autorité judiciaire, aucun point",
+    ),
+    (
+        r"48SI notified on " + _DATE + r", on or before the stage's last day",
+        lambda m: f"48SI notifiée le {_d(m, 1)}, au plus tard le dernier jour du stage",
+    ),
+    (
+        r"stage (.+) \(first day " + _DATE + r"\) was credited less than (\d+) year\(s\) before: "
+        r"next credit possible from " + _DATE,
+        lambda m: (
+            f"le stage {m.group(1)} (premier jour le {_d(m, 2)}) a déjà donné des points "
+            f"il y a moins de {labels.plural(int(m.group(3)), 'an', 'ans')} : prochain stage "
+            f"possible à partir du {_d(m, 4)}"
+        ),
+    ),
+    (
         r"id (.+) was already used for a different line",
         lambda m: f"l'identifiant {m.group(1)} a déjà servi pour une autre commande",
     ),
 )
-_COMPILED = tuple((re.compile(p), f) for p, f in _REFUSALS)
+# The journal's validation (pydantic's wording and ours) and the service's usage errors.
+_VALIDATION: tuple[tuple[str, Rewrite], ...] = (
+    (r"Input should be a valid integer.*", lambda m: "un nombre entier est attendu"),
+    (r"Input should be a valid (date|boolean|string).*", lambda m: "valeur invalide"),
+    (r"Field required|field required", lambda m: "champ obligatoire"),
+    (r"Extra inputs are not permitted", lambda m: "champ inconnu"),
+    (r"String should match pattern '\^\[0-9\]\{5\}\$'", lambda m: "5 chiffres attendus"),
+    (r"String should have at most (\d+) characters?", lambda m: f"{m.group(1)} caractères au plus"),
+    (r"a stage lasts 2 consecutive days", lambda m: "un stage dure 2 jours consécutifs"),
+    (
+        r"only for a non-probationary licence",
+        lambda m: "seulement pour un permis non probatoire repris d'un ancien système",
+    ),
+    (
+        r"offence '(.+)' is not in the catalogue: give both class .* and points",
+        lambda m: (
+            f"l'infraction « {m.group(1)} » n'est pas au barème : donnez sa classe et ses points"
+        ),
+    ),
+    (
+        r"--as-of " + _DATE + r" is later than the clock \(" + _DATE + r"\)",
+        lambda m: f"le {_d(m, 1)} est postérieur à l'horloge du service ({_d(m, 2)})",
+    ),
+    (
+        _DATE + r": no value of (\w+) in force on " + _DATE + r".*",
+        lambda m: (
+            f"aucune règle en vigueur le {_d(m, 1)} : le service ne connaît pas le droit "
+            "de cette date"
+        ),
+    ),
+)
+_COMPILED = tuple((re.compile(p), f) for p, f in _REFUSALS + _VALIDATION)
 _RULE = re.compile(r"^(.*) \((R-[\d.]+)\)$")
 
 

@@ -60,7 +60,9 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> Response:
-    return render(request, "erreur.html", status, title=title, message=message)
+    """The French error page; a message worded in English below (a usage error of the service)
+    is put in French (`reasons.french`)."""
+    return render(request, "erreur.html", status, title=title, message=reasons.french(message))
 
 
 def csrf_ok(request: Request, form: Any) -> bool:
