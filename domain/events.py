@@ -392,6 +392,14 @@ class SuspensionLifted(LicenceEvent):
     suspensions: list[str]
 
 
+class HolderUpdated(LicenceEvent):
+    """The holder's details changed (a new postal address): letters go there from then on."""
+
+    TOPIC = "permis.licence.HolderUpdated.v1"
+    MOVES_DUE_DATES = False  # it changes nothing in the state
+    holder: dict[str, Any]  # the fields that changed, as the journal gave them
+
+
 ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     LicenceIssued,
     LicenceReissued,
@@ -423,6 +431,7 @@ ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     InvalidationAnnulledOnCancellation,
     SuspensionRecorded,
     SuspensionLifted,
+    HolderUpdated,
 )
 
 register_topic(LicenceEvent.TOPIC, LicenceEvent)

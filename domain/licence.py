@@ -234,6 +234,20 @@ class Licence(Aggregate):
         )
         return licence
 
+    def update_holder(self, ctx: Context, changes: dict[str, Any]) -> None:
+        """The holder's new details (a postal address) from the day recorded: letters go there
+        (letters.md: every letter shows the holder's address; R-3.3 presents it there)."""
+        self._record(
+            ctx,
+            Decision(
+                ev.HolderUpdated,
+                ctx.recorded_on,
+                "R-3.3",
+                f"holder details changed: {', '.join(sorted(changes))}",
+                {"holder": changes},
+            ),
+        )
+
     def reissue(self, ctx: Context, issued_on: date, route: str, probationary: bool) -> None:
         """A new probationary licence on the same NEPH after an invalidation (R-7.2, R-1.2)."""
         check_reissue(self.state(ctx.law, ctx.recorded_on), issued_on, probationary)

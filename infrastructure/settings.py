@@ -39,6 +39,19 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(url[len("sqlite:///") :]))
 
 
+class Prefecture(BaseModel):
+    """Who sends the letters (letters.md: "the issuing service"): its name, postal address and
+    signatory, printed on every letter. Set per deployment (PERMIS_PREFECTURE_*, see
+    ops/systemd/permis.env.example); the defaults are the demonstration's."""
+
+    name: str = "Préfecture de démonstration — Service des permis de conduire"
+    address: tuple[str, ...] = ("1 place de la République", "75003 Paris")
+    signatory: str = "Claire Dumont"
+    signatory_title: str = "Pour le préfet et par délégation, la cheffe du bureau des permis"
+
+    model_config = {"frozen": True}
+
+
 class Settings(BaseModel):
     """Everything configurable, read once at start-up (pydantic validates it)."""
 
@@ -55,6 +68,7 @@ class Settings(BaseModel):
     login_max_attempts: int = Field(default=5, ge=1)
     login_max_attempts_per_address: int = Field(default=20, ge=1)
     login_lock_minutes: int = Field(default=15, ge=1)
+    prefecture: Prefecture = Field(default_factory=Prefecture)
 
     model_config = {"arbitrary_types_allowed": True, "frozen": True}
 
@@ -94,6 +108,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         values["import_processes"] = int(env["PERMIS_IMPORT_PROCESSES"])
     if env.get("PERMIS_PUBLIC_URL"):
         values["public_url"] = env["PERMIS_PUBLIC_URL"]
+    prefecture: dict[str, Any] = {
+        name: env[f"PERMIS_PREFECTURE_{name.upper()}"]
+        for name in ("name", "address", "signatory", "signatory_title")
+        if env.get(f"PERMIS_PREFECTURE_{name.upper()}")
+    }
+    if "address" in prefecture:  # lines separated by "|"
+        prefecture["address"] = tuple(x.strip() for x in prefecture["address"].split("|"))
+    if prefecture:
+        values["prefecture"] = Prefecture(**prefecture)
     for name in ("login_max_attempts", "login_max_attempts_per_address", "login_lock_minutes"):
         if env.get(f"PERMIS_{name.upper()}"):
             values[name] = int(env[f"PERMIS_{name.upper()}"])

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain import events as ev
 from domain.glossary import FlagKind
+from domain.holder import holder_on
 from domain.law import Law
 from domain.licence import licence_id
 from domain.state import LicenceState, fold
@@ -78,7 +79,7 @@ def rows_for(
         "as_of": as_of,
         "changes_on": min(later) if later else None,
         "last_recorded_on": max(e.recorded_on for e in history),
-        **holder_columns(getattr(history[0], "holder", None), _latest_centre(state)),
+        **holder_columns(holder_on(history), _latest_centre(state)),
         **standing_columns(view),
     }
     rows = LicenceRows(neph, licence, audit_start=audit_start)

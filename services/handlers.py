@@ -99,3 +99,8 @@ def _(command: j.RecordSuspension, licence: Licence, ctx: Context) -> None:
 @_dispatch.register
 def _(command: j.LiftSuspension, licence: Licence, ctx: Context) -> None:
     licence.lift_suspension(ctx, command.lifted_on, command.kind)
+
+
+@_dispatch.register
+def _(command: j.UpdateHolder, licence: Licence, ctx: Context) -> None:
+    licence.update_holder(ctx, {"address": command.address.model_dump(exclude_none=True)})

@@ -46,12 +46,24 @@ class Line(BaseModel):
     neph: Neph
 
 
+class Address(BaseModel):
+    """A postal address in France as La Poste prints it (issue 14: letters that can be mailed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    line1: Text  # number and street
+    line2: Text | None = None  # building, lieu-dit, BP
+    postcode: Annotated[str, Field(pattern=r"^[0-9]{5}$", strict=True)]
+    city: Text
+
+
 class Holder(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     surname: Text | None = None
     given_names: Text | None = None
     birth_date: LegalDate | None = None
+    address: Address | None = None
 
 
 class IssueLicence(Line):
@@ -164,6 +176,13 @@ class LiftSuspension(Line):
     kind: Literal["administrative", "judicial"] | None = None
 
 
+class UpdateHolder(Line):
+    """The holder moved: letters from `at` on go to the new address (issue 14)."""
+
+    type: Literal["holder.update"]
+    address: Address
+
+
 Command = Annotated[
     IssueLicence
     | CompleteTraining
@@ -175,7 +194,8 @@ Command = Annotated[
     | ReturnLicence
     | CancelInfraction
     | RecordSuspension
-    | LiftSuspension,
+    | LiftSuspension
+    | UpdateHolder,
     Field(discriminator="type"),
 ]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
@@ -191,6 +211,7 @@ COMMAND_TYPES = (
     "infraction.cancel",
     "suspension.record",
     "suspension.lift",
+    "holder.update",
 )
 
 
@@ -230,7 +251,7 @@ def _describe(error: ValidationError) -> str:
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "tagged")))
         where = re.sub(
-            r"^(licence|training|infraction|letter|stage|attestation|suspension)\.[a-z]+\.?",
+            r"^(licence|training|infraction|letter|stage|attestation|suspension|holder)\.[a-z]+\.?",
             "",
             where,
         )

@@ -179,7 +179,7 @@ def test_the_holder_sees_the_forecast_and_downloads_both_relevés(office: Backof
         assert "Relevé authentique" in checked and "Petit Inès" in checked
         assert not re.search(r"\d+\s*point", checked.replace("permis à points", ""))
         refused = anyone.get(f"/verifier/{code[:-2]}ZZ")
-        assert refused.status_code == 404 and "Relevé non reconnu" in text(refused.text)
+        assert refused.status_code == 404 and "Document non reconnu" in text(refused.text)
         assert (
             anyone.get(
                 "/verifier", params={"code": code.replace("-", "")}, follow_redirects=True
