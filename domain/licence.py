@@ -707,6 +707,11 @@ class Licence(Aggregate):
                 again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
                 if again is not None:
                     self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
+        # A later withdrawal that, without what it no longer gives, brings the balance from above 0
+        # to 0 is a new invalidation with its own 48SI.
+        again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
+        if again is not None:
+            self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
         revoked_end = probation_end_revoked(
             self.state(ctx.law, FAR_FUTURE), self.history, infraction
         )

@@ -546,6 +546,7 @@ def _overdue(event: ev.AttestationOverdue, state: LicenceState, position: int) -
 
 @_apply.register
 def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> None:
+    before = state.balance
     state.gains += event.points
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
@@ -558,6 +559,7 @@ def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> N
             event.effective_on,
             state.fold_order,
             generation=state.generation,
+            applied=state.balance - before,
         )
     )
 
@@ -599,11 +601,10 @@ def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -
             _own_item(state.restorations, number).revoked = True
             if restoration.rule == "R-1.4":
                 state.gains -= restoration.points
-            if event.rule == "R-11.3":
-                # It no longer stands because it counted a cancelled infraction, whose points came
-                # back already: what it added in this fold goes, no more.
-                _set_balance(state, state.balance - restoration.applied)
-                return
+            # What it added in this fold goes, no more: a restoration decided on a lower balance
+            # may add less once a cancelled withdrawal's points are back.
+            _set_balance(state, state.balance - restoration.applied)
+            return
     _set_balance(state, state.balance - event.points)
 
 
@@ -665,6 +666,8 @@ def _reinstated(event: ev.RestorationReinstated, state: LicenceState, position: 
             _own_item(state.restorations, number).revoked = False
             if restoration.rule == "R-1.4":
                 state.gains += restoration.points
+            _set_balance(state, state.balance + restoration.applied)  # what the revocation took
+            return
     _set_balance(state, state.balance + event.points)
 
 

@@ -98,6 +98,31 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("received_on", "Attestation reçue le", "date"),
     ),
     "licence.return": (Field("returned_on", "Permis restitué le", "date"),),
+    # The fields of issue 13's commands (R-11.1, R-12.1); their pages with the effect shown
+    # before confirming are issue 13 item 4.
+    "infraction.cancel": (
+        Field("infraction_id", "Identifiant de l'infraction"),
+        Field("cancelled_on", "Date de la décision ou du jugement", "date"),
+        Field("ground", "Motif", "select", options=_choices(labels.CANCELLATION_GROUND)),
+        Field("reference", "Référence de la décision", required=False),
+    ),
+    "suspension.record": (
+        Field("kind", "Nature", "select", options=_choices(labels.SUSPENSION_KIND)),
+        Field("first_day", "Premier jour", "date"),
+        Field("last_day", "Dernier jour", "date"),
+        Field("reference", "Référence de la décision", required=False),
+    ),
+    "suspension.lift": (
+        Field("lifted_on", "Levée le", "date"),
+        Field(
+            "kind",
+            "Nature",
+            "select",
+            required=False,
+            options=_choices(labels.SUSPENSION_KIND),
+            help="sans nature : toutes les suspensions en cours ce jour",
+        ),
+    ),
 }
 assert set(FIELDS) == set(COMMAND_TYPES)
 

@@ -86,6 +86,25 @@ EVENT = {
     "InvalidationAnnulled": "Invalidation annulée",
     "InvalidationDecided": "Invalidation (solde nul connu après une annulation)",
     "OperatorAlerted": "Alerte pour un opérateur",
+    "InfractionCancelled": "Infraction annulée (restitution des points)",
+    "RestorationReinstated": "Reconstitution rétablie après une annulation",
+    "ObligationDropped": "Obligation de stage abandonnée après une annulation",
+    "ProbationEndRevoked": "Fin de période probatoire redécidée après une annulation",
+    "InvalidationAnnulledOnCancellation": "Invalidation annulée avec l'infraction",
+    "SuspensionRecorded": "Suspension du droit de conduire",
+    "SuspensionLifted": "Suspension levée",
+}
+
+# The grounds of a cancellation and the kinds of suspension.
+CANCELLATION_GROUND = {
+    "acquittal": "relaxe ou acquittement",
+    "administrative_annulment": "retrait annulé (recours ou tribunal administratif)",
+    "designation": "désignation d'un autre conducteur",
+    "recording_error": "erreur d'enregistrement",
+}
+SUSPENSION_KIND = {
+    "administrative": "suspension administrative",
+    "judicial": "suspension judiciaire",
 }
 
 COMMAND = {
@@ -97,6 +116,9 @@ COMMAND = {
     "stage.complete": "Stage suivi",
     "attestation.receive": "Réception d'une attestation de stage",
     "licence.return": "Restitution du permis",
+    "infraction.cancel": "Annulation d'une infraction",
+    "suspension.record": "Suspension du droit de conduire",
+    "suspension.lift": "Levée d'une suspension",
 }
 
 OFFENCE = {
