@@ -468,6 +468,7 @@ def letter_47_sent_on(event: ev.StageCredited) -> date:
 def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
     stage = _own(state.stages, event.stage_id)
     stage.credited = True
+    stage.refusal = None  # a refusal under decided again after a cancellation
     # After every withdrawal decided on or before the credit's date: one decided that day
     # but recorded after the attestation counts too, so the points, and whether a 47 goes (none
     # for 0 points, R-5.4), are the fold's to say, not only what was known when it was recorded.

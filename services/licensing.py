@@ -63,6 +63,17 @@ class ImportReport:
         return len(self.refusals)
 
 
+@dataclass(frozen=True)
+class Preview:
+    """A line's effect before it is confirmed: the licence view on its `at` before and after, the
+    events it would record (as the audit trail lists them), or the reason it would be refused."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    events: list[dict[str, Any]]
+    refusal: str | None
+
+
 class Licensing:
     """What operators and batch jobs do with the store (CONTRACT §2, §3)."""
 
@@ -318,6 +329,30 @@ class Licensing:
         )
         return Receipt(command.id, line.digest, "applied", "", command.neph, command.at, line.raw)
 
+    # --- previews (the confirmation step of a form) -------------------------------------------
+
+    def preview(self, line: JournalLine) -> Preview:
+        """What one journal line would do, decided on a copy of its licence loaded for this
+        alone and never saved (R-11.3's consequences, a suspension's status, a refusal's reason):
+        a form shows it before the operator confirms, then `import_lines([line])` applies it.
+
+        The licence is read from the store as known now; the line's `at` must not be before the
+        clock (CONTRACT §2), which `import_lines` checks again when it applies it."""
+        command = line.command
+        licence = self.licence(command.neph)  # a fresh copy: nothing here reaches the store
+        ctx = self._ctx(command.at, command.id)
+        licence.advance(ctx, command.at)
+        before = licence_view(licence.state(self.law, command.at))
+        start = len(licence.history)
+        try:
+            handlers.handle(command, licence, ctx)
+            licence.advance(ctx, command.at)
+        except CommandRefused as refusal:
+            return Preview(before, before, [], str(refusal))
+        after = licence_view(licence.state(self.law, command.at))
+        events = self.audit_trail(licence.history)[start:]
+        return Preview(before, after, events, None)
+
     # --- queries -------------------------------------------------------------------------------
 
     def licence(self, neph: str) -> Licence:
@@ -400,6 +435,7 @@ __all__ = [
     "ImportReport",
     "ImportStopped",
     "Licensing",
+    "Preview",
     "UnknownLicence",
     "UsageError",
     "licence_id",

@@ -14,9 +14,11 @@ was known then; each such case is recognised and left out, with its reason (`_ex
   another infraction committed before an anniversary was decided only after it, the gain stands
   without i (it was credited), but decided again at the cancellation it is judged on everything
   known then: left out when such an infraction exists.
-- R-10.6 (a credit stands): a stage credit, or its refusal under R-5.5, is decided on what was
-  known when the attestation arrived; a cancellation does not decide it again: left out when a
-  stage was refused under R-5.5.
+- R-10.6 (a credit stands): a stage credit granted before the service learnt that the 48SI had
+  been notified on or before the stage's last day stands; the case is flagged to an operator.
+  Whether the invalidation then stood or not, that credit is what was decided on what was known:
+  left out when such a credit exists. (A credit *refused* under R-5.5 because of an invalidation
+  the cancellation annuls is decided again, R-11.3, and is compared.)
 - R-2.4 (rule book silent): a withdrawal of the same occasion already decided under a cap that
   counted i is not increased (no new withdrawal without a decision, L223-1): left out when i has
   an occasion with another established infraction.
@@ -101,8 +103,8 @@ def _exception(licence: Licence, iid: str) -> str | None:
     """The named POLICY (or silence) under which the two may differ, if it applies here."""
     state = licence.state(LAW, date(9000, 1, 1))
     infraction = state.infractions[iid]
-    if any(isinstance(e, ev.StageCreditRefused) and e.rule == "R-5.5" for e in licence.history):
-        return "R-10.6: a stage's credit or refusal is decided on what was known then"
+    if any(isinstance(e, ev.OperatorAlerted) and e.rule == "R-10.6" for e in licence.history):
+        return "R-10.6: a stage credit granted on what was known then stands"
     others = [w for w in state.every_withdrawal() if w.infraction_id != iid]
     gains = [e.effective_on for e in licence.history if isinstance(e, ev.YearlyGainCredited)]
     if any(w.committed_on < day <= (w.decided_on or day) for w in others for day in gains):
