@@ -159,6 +159,18 @@ def test_r11_2_a_cancelled_infraction_gives_the_balance_of_the_journal_without_i
     counterfactual = play(without(lines, played, iid), horizon)
     assert with_cancel is not None and counterfactual is not None
     assert any(isinstance(e, ev.InfractionCancelled) for e in with_cancel.history)
+    # as known the day before the cancellation, every view is what it was without it.
+    first = date.fromisoformat(lines[0]["at"])
+    day = first
+    while day <= last:
+        shown, then = with_cancel.state(LAW, day, known_at=last), played.state(LAW, day)
+        assert (day, shown.balance, shown.shown_status, shown.letters) == (
+            day,
+            then.balance,
+            then.shown_status,
+            then.letters,
+        )
+        day += timedelta(days=97)
     day = cancelled_at
     while day <= horizon:
         mine, theirs = with_cancel.state(LAW, day), counterfactual.state(LAW, day)
