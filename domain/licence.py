@@ -679,8 +679,16 @@ class Licence(Aggregate):
         """The infraction counts as if never recorded; what it changed is decided again, each
         consequence an event with its own legal date (R-11, `domain.rules.corrections`)."""
         state = self.state(ctx.law, ctx.recorded_on)
+        listed_on = max(
+            (
+                e.effective_on
+                for e in self.history
+                if isinstance(e, ev.InfractionRecorded) and e.infraction_id == infraction_id
+            ),
+            default=cancelled_on,
+        )
         cancellation = cancel(
-            state, infraction_id, cancelled_on, ground, reference, ctx.recorded_on
+            state, infraction_id, cancelled_on, ground, reference, ctx.recorded_on, listed_on
         )
         self._record(ctx, cancellation)
         infraction = state.infractions[infraction_id]

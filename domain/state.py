@@ -649,6 +649,8 @@ def _annulled(event: ev.InvalidationAnnulled, state: LicenceState, position: int
 def _cancelled(event: ev.InfractionCancelled, state: LicenceState, position: int) -> None:
     """Its withdrawal annulled from its own decision date, where this event takes effect: the
     points it took come back within the ceiling, and no rule counts it from then on (R-11.2)."""
+    if event.infraction_id not in state.infractions:
+        return  # not listed yet on this legal date (it takes effect once listed)
     infraction = _own(state.infractions, event.infraction_id)
     infraction.cancelled_on = event.cancelled_on
     infraction.ground = event.ground

@@ -47,8 +47,10 @@ def cancel(
     ground: str,
     reference: str | None,
     recorded_on: date,
+    listed_on: date,
 ) -> Decision:
-    """The cancellation, or its refusal with the reason (R-11.1, R-11.4)."""
+    """The cancellation, or its refusal with the reason (R-11.1, R-11.4); `listed_on` is the
+    legal date the infraction was recorded."""
     infraction = state.infractions.get(infraction_id)
     if infraction is None:
         raise CommandRefused(f"infraction {infraction_id} is not recorded", "R-11.4")
@@ -72,7 +74,7 @@ def cancel(
     what = f"L223-1, L225-1: infraction {infraction_id} ({infraction.offence}, committed on "
     what += f"{infraction.committed_on}) cancelled on {cancelled_on}: {GROUNDS[ground]}{ref}; "
     if infraction.points is None or infraction.decided_on is None:
-        on = cancelled_on
+        on = max(cancelled_on, listed_on)  # its listing changes once it is listed
         what += "never established, only its listing changes (R-11.4)"
     else:
         on = infraction.decided_on
