@@ -449,3 +449,18 @@ def test_r12_2_both_releves_show_suspensions_and_the_full_one_a_cancellation() -
     assert restricted["status"] == "suspended" and "balance" not in restricted
     assert full["balance"] == 12
     assert full["infractions"][0]["cancelled_on"] == "2024-02-28"
+
+
+def test_r12_2_the_read_model_knows_when_a_suspension_ends() -> None:
+    """R-12.2: the licence row says `suspended` and changes on the day after the last day, a date
+    no event carries, so that the worker writes it again then (`projections.rows`)."""
+    from projections.rows import rows_for
+
+    desk = taken_over()
+    desk.suspend("2024-02-01", "administrative", "2024-02-01", "2024-04-30")
+    assert desk.licence is not None
+    rows = rows_for(desk.neph, desk.licence.history, desk.law, d("2024-02-01"))
+    assert rows.licence["status"] == "suspended"
+    assert rows.licence["changes_on"] == d("2024-05-01")
+    later = rows_for(desk.neph, desk.licence.history, desk.law, d("2024-05-01"))
+    assert (later.licence["status"], later.licence["changes_on"]) == ("valid", None)
