@@ -693,8 +693,16 @@ class Licence(Aggregate):
         """The infraction counts as if never recorded; what it changed is decided again, each
         consequence an event with its own legal date (R-11, `domain.rules.corrections`)."""
         state = self.state(ctx.law, ctx.recorded_on)
+        listed_on = max(
+            (
+                e.effective_on
+                for e in self.history
+                if isinstance(e, ev.InfractionRecorded) and e.infraction_id == infraction_id
+            ),
+            default=cancelled_on,
+        )
         cancellation = cancel(
-            state, infraction_id, cancelled_on, ground, reference, ctx.recorded_on
+            state, infraction_id, cancelled_on, ground, reference, ctx.recorded_on, listed_on
         )
         self._record(ctx, cancellation)
         infraction = state.infractions[infraction_id]
@@ -718,9 +726,15 @@ class Licence(Aggregate):
             )
             if annulled is not None:
                 self._record(ctx, annulled)
+                self._credit_refused_stages(ctx, why)
                 again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
                 if again is not None:
                     self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
+        # A later withdrawal that, without what it no longer gives, brings the balance from above 0
+        # to 0 is a new invalidation with its own 48SI (R-11.3, R-10.17).
+        again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
+        if again is not None:
+            self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
         revoked_end = probation_end_revoked(
             self.state(ctx.law, FAR_FUTURE), self.history, infraction
         )
@@ -729,6 +743,23 @@ class Licence(Aggregate):
         # Restorations, yearly gains and the end of probation it had prevented fall due again,
         # on their legal dates (R-4, R-1.4, R-1.6): decided now, as a late decision is.
         self.advance(ctx, ctx.recorded_on, cause=why)
+
+    def _credit_refused_stages(self, ctx: Context, why: str) -> None:
+        """A stage refused its points because the 48SI had been notified (R-5.5) is credited on
+        its own date once that invalidation never stood (R-11.3), unless another rule refuses it."""
+        refused = {
+            e.stage_id
+            for e in self.history
+            if isinstance(e, ev.StageCreditRefused) and e.rule == "R-5.5"
+        }
+        for stage_id in sorted(refused):
+            state_now = self.state(ctx.law, FAR_FUTURE)
+            stage = state_now.stages.get(stage_id)
+            if stage is None or stage.credited or refusal_reason(state_now, stage, ctx.policy):
+                continue
+            on = credit_date(stage)
+            decision = credit(self.state(ctx.law, on), stage, on)
+            self._record(ctx, decision._replace(rule="R-11.3", reason=f"{decision.reason}; {why}"))
 
     def _revoke_again(self, ctx: Context, infraction_id: str, why: str) -> None:
         """A restoration reinstated (R-11.3) that another infraction, known late, committed inside

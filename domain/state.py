@@ -468,6 +468,7 @@ def letter_47_sent_on(event: ev.StageCredited) -> date:
 def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
     stage = _own(state.stages, event.stage_id)
     stage.credited = True
+    stage.refusal = None  # a refusal under R-5.5 decided again after a cancellation (R-11.3)
     # After every withdrawal decided on or before the credit's date (R-5.3): one decided that day
     # but recorded after the attestation counts too, so the points, and whether a 47 goes (none
     # for 0 points, R-5.4), are the fold's to say, not only what was known when it was recorded.
@@ -546,6 +547,7 @@ def _overdue(event: ev.AttestationOverdue, state: LicenceState, position: int) -
 
 @_apply.register
 def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> None:
+    before = state.balance
     state.gains += event.points
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
@@ -558,6 +560,7 @@ def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> N
             event.effective_on,
             state.fold_order,
             generation=state.generation,
+            applied=state.balance - before,
         )
     )
 
@@ -599,11 +602,10 @@ def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -
             _own_item(state.restorations, number).revoked = True
             if restoration.rule == "R-1.4":
                 state.gains -= restoration.points
-            if event.rule == "R-11.3":
-                # It no longer stands because it counted a cancelled infraction, whose points came
-                # back already: what it added in this fold goes, no more (R-11.3).
-                _set_balance(state, state.balance - restoration.applied)
-                return
+            # What it added in this fold goes, no more: a restoration decided on a lower balance
+            # may add less once a cancelled withdrawal's points are back (R-4.4, R-11.3).
+            _set_balance(state, state.balance - restoration.applied)
+            return
     _set_balance(state, state.balance - event.points)
 
 
@@ -647,6 +649,8 @@ def _annulled(event: ev.InvalidationAnnulled, state: LicenceState, position: int
 def _cancelled(event: ev.InfractionCancelled, state: LicenceState, position: int) -> None:
     """Its withdrawal annulled from its own decision date, where this event takes effect: the
     points it took come back within the ceiling, and no rule counts it from then on (R-11.2)."""
+    if event.infraction_id not in state.infractions:
+        return  # not listed yet on this legal date (it takes effect once listed)
     infraction = _own(state.infractions, event.infraction_id)
     infraction.cancelled_on = event.cancelled_on
     infraction.ground = event.ground
@@ -665,6 +669,8 @@ def _reinstated(event: ev.RestorationReinstated, state: LicenceState, position: 
             _own_item(state.restorations, number).revoked = False
             if restoration.rule == "R-1.4":
                 state.gains += restoration.points
+            _set_balance(state, state.balance + restoration.applied)  # what the revocation took
+            return
     _set_balance(state, state.balance + event.points)
 
 

@@ -206,6 +206,17 @@ def _summary(view: dict[str, Any]) -> None:
         )
     if view["new_licence_possible_on"]:
         out.print(f"  new licence possible from {view['new_licence_possible_on']}")
+    for suspension in view.get("suspensions", []):
+        out.print(
+            f"  {suspension['kind']} suspension from {suspension['first_day']} to "
+            f"{suspension['last_day']}"
+        )
+    for infraction in view["infractions"]:
+        if infraction.get("cancelled_on"):
+            out.print(
+                f"  infraction {infraction['infraction_id']} cancelled on "
+                f"{infraction['cancelled_on']} ({infraction['cancellation_ground']})"
+            )
 
 
 @app.command()

@@ -415,3 +415,52 @@ def test_r12_4_refusals_change_nothing() -> None:
     with pytest.raises(CommandRefused, match="invalidation_pending"):
         desk.suspend("2024-07-06", "judicial", "2024-07-06", "2024-08-06")
     assert len(desk.view()["suspensions"]) == 2
+
+
+def test_r11_4_a_cancellation_dated_before_the_recording_of_its_infraction() -> None:
+    """R-11.4, R-9.1: an infraction recorded on 10 Mar but not established, cancelled by a decision
+    of 5 Mar (known on 12 Mar): listed as cancelled from its listing, never withdrawn."""
+    desk = taken_over()
+    desk.record("2024-03-10", "i1", "red_light", "2024-03-01")
+    desk.cancel("2024-03-12", "i1", "2024-03-05", "designation")
+    (cancelled,) = desk.events("InfractionCancelled")
+    assert cancelled.effective_on == d("2024-03-10")
+    assert desk.view("2024-03-10")["infractions"][0]["cancelled_on"] == "2024-03-05"
+    assert desk.view("2024-03-09")["infractions"] == []
+    assert desk.balance() == 12
+
+
+def test_r12_2_both_releves_show_suspensions_and_the_full_one_a_cancellation() -> None:
+    """R-12.2, R-8.2, R-11.1: the restricted relevé shows validity and suspensions, never points;
+    the full one shows the cancelled infraction as such."""
+    from services.records import RecordKind, content_of
+
+    desk = taken_over()
+    desk.record("2024-01-15", "i1", "red_light", "2024-01-10")
+    desk.establish("2024-02-05", "i1", "2024-02-01")
+    desk.cancel("2024-03-01", "i1", "2024-02-28")
+    desk.suspend("2024-03-02", "judicial", "2024-03-02", "2024-09-01")
+    assert desk.licence is not None
+    on = d("2024-03-02")
+    restricted = content_of(desk.licence, desk.law, RecordKind.RESTRICTED, on, on)
+    full = content_of(desk.licence, desk.law, RecordKind.INTEGRAL, on, on)
+    expected = [{"kind": "judicial", "first_day": "2024-03-02", "last_day": "2024-09-01"}]
+    assert restricted["suspensions"] == full["suspensions"] == expected
+    assert restricted["status"] == "suspended" and "balance" not in restricted
+    assert full["balance"] == 12
+    assert full["infractions"][0]["cancelled_on"] == "2024-02-28"
+
+
+def test_r12_2_the_read_model_knows_when_a_suspension_ends() -> None:
+    """R-12.2: the licence row says `suspended` and changes on the day after the last day, a date
+    no event carries, so that the worker writes it again then (`projections.rows`)."""
+    from projections.rows import rows_for
+
+    desk = taken_over()
+    desk.suspend("2024-02-01", "administrative", "2024-02-01", "2024-04-30")
+    assert desk.licence is not None
+    rows = rows_for(desk.neph, desk.licence.history, desk.law, d("2024-02-01"))
+    assert rows.licence["status"] == "suspended"
+    assert rows.licence["changes_on"] == d("2024-05-01")
+    later = rows_for(desk.neph, desk.licence.history, desk.law, d("2024-05-01"))
+    assert (later.licence["status"], later.licence["changes_on"]) == ("valid", None)

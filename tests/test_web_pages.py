@@ -373,7 +373,7 @@ def test_annuler_une_infraction_shows_the_points_back_before_confirming(
     assert "Infraction annulée" in shown
     assert office.service.view(NEPH)["balance"] == 12
     licence_page = text(operator.get(f"/permis/{NEPH}").text)
-    assert "annulée le 20/02/2026 relaxe ou acquittement" in licence_page
+    assert "annulée le 20/02/2026 (relaxe ou acquittement)" in licence_page
     again, _ = form_of(operator, "infraction.cancel")
     assert '<option value="a1">' not in again  # never cancelled twice
 
@@ -397,7 +397,7 @@ def test_suspension_du_droit_de_conduire_is_listed_and_sets_the_status(
     assert "valide → suspendu" in shown
     assert office.service.view(NEPH)["status"] == "suspended"
     licence_page = text(operator.get(f"/permis/{NEPH}").text)
-    assert "administrative (préfet)" in licence_page and "arrêté 2026-77" in licence_page
+    assert "suspension administrative" in licence_page and "arrêté 2026-77" in licence_page
     _, lift = form_of(operator, "suspension.lift")
     assert "suspendu → valide" in confirm_form(operator, lift, {"lifted_on": "2026-03-01"})
     assert office.service.view(NEPH)["status"] == "valid"

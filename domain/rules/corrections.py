@@ -29,7 +29,7 @@ from datetime import date
 from domain import events as ev
 from domain.errors import CommandRefused
 from domain.rules import Decision
-from domain.rules.probation import is_clean, probation_end
+from domain.rules.probation import probation_end
 from domain.state import Infraction, LicenceState, superseded
 
 GROUNDS = {
@@ -47,8 +47,10 @@ def cancel(
     ground: str,
     reference: str | None,
     recorded_on: date,
+    listed_on: date,
 ) -> Decision:
-    """The cancellation, or its refusal with the reason (R-11.1, R-11.4)."""
+    """The cancellation, or its refusal with the reason (R-11.1, R-11.4); `listed_on` is the
+    legal date the infraction was recorded."""
     infraction = state.infractions.get(infraction_id)
     if infraction is None:
         raise CommandRefused(f"infraction {infraction_id} is not recorded", "R-11.4")
@@ -72,7 +74,7 @@ def cancel(
     what = f"L223-1, L225-1: infraction {infraction_id} ({infraction.offence}, committed on "
     what += f"{infraction.committed_on}) cancelled on {cancelled_on}: {GROUNDS[ground]}{ref}; "
     if infraction.points is None or infraction.decided_on is None:
-        on = cancelled_on
+        on = max(cancelled_on, listed_on)  # its listing changes once it is listed
         what += "never established, only its listing changes (R-11.4)"
     else:
         on = infraction.decided_on
@@ -132,27 +134,27 @@ def own_restorations_revoked(state_now: LicenceState, infraction_id: str) -> lis
     last full restoration that counted it (R-4.2), no longer stand from their own date: its points
     came back with the cancellation, and a full restoration is decided again without it."""
     infraction = state_now.infractions[infraction_id]
-    later = state_now.withdrawals()
     decisions = []
     restorations = [r for r in state_now.restorations_now() if not r.revoked]
-    full = [r for r in restorations if r.rule == "R-4.2"]
+    # The one clock of R-10.8 counts from the last full restoration: the first that counted it
+    # and every later one are decided again, in order (`domain.rules.restoration._full`).
+    full = sorted((r for r in restorations if r.rule == "R-4.2"), key=lambda r: r.fold_order)
+    counted = [n for n, r in enumerate(full) if infraction_id in r.infraction_ids]
+    again = {id(r) for r in full[counted[0] :]} if counted else set()
     for r in restorations:
-        if infraction_id not in r.infraction_ids:
-            continue
         if r.rule == "R-4.2":
-            # Decided again only when nothing was decided after it: the one clock of R-10.8
-            # counts from the last full restoration (`domain.rules.restoration._full`).
-            if r is not full[-1] or any(w.position > r.fold_order for w in later):
+            if id(r) not in again:
                 continue
-        elif r.rule not in ("R-4.1", "R-4.3"):
+        elif r.rule not in ("R-4.1", "R-4.3") or infraction_id not in r.infraction_ids:
             continue
         decisions.append(
             Decision(
                 ev.RestorationRevoked,
                 r.effective_on,
                 "R-11.3",
-                f"L223-6: the {r.rule} restoration of {r.effective_on} counted infraction "
-                f"{infraction_id} ({infraction.offence}), now cancelled: it no longer stands "
+                f"L223-6: the {r.rule} restoration of {r.effective_on} counted, or came after one "
+                f"that counted, infraction {infraction_id} ({infraction.offence}), now cancelled: "
+                "it no longer stands "
                 f"(-{r.points})" + ("; decided again without it" if r.rule == "R-4.2" else ""),
                 {"restoration": r.position, "points": r.points, "infraction_id": infraction_id},
             )
@@ -224,8 +226,12 @@ def probation_end_revoked(
     end = probation_end(again)
     if end is None:
         return None
-    if (end[0], end[1]) == (ended_on, event.shortened) and not is_clean(again, end[0]):
-        return None  # decided the same without it
+    clean = not any(
+        w.committed_on >= start and w.decided_on is not None and w.decided_on < end[0]
+        for w in again.every_withdrawal()
+    )
+    if (end[0], end[1]) == (ended_on, event.shortened) and not clean:
+        return None  # decided the same without it, on what was known then
     return Decision(
         ev.ProbationEndRevoked,
         ended_on,

@@ -60,9 +60,13 @@ def probation_end(state: LicenceState) -> tuple[date, bool] | None:
         short = add_months(start, months)
         # Unless an infraction gave rise to a withdrawal, or a suspension started, during the
         # shortened probation (R-1.6, R-12.3).
-        if not withdrawal_committed_between(state, start, short) and not suspension_started_between(
-            state, start, short
-        ):
+        # Judged on what was known on that day: a withdrawal decided later does not take the
+        # shortening back (R-4.4), nor, decided again after a cancellation, does it (R-11.3).
+        known = not any(
+            start <= w.committed_on < short and w.decided_on is not None and w.decided_on < short
+            for w in state.every_withdrawal()
+        )
+        if known and not suspension_started_between(state, start, short):
             return short, True
     return normal, False
 
@@ -71,6 +75,18 @@ def is_clean(state: LicenceState, until: date) -> bool:
     """No infraction that gave rise to a withdrawal committed since probation began (R-1.4)."""
     start = state.probation_started_on or state.issued_on
     return not withdrawal_committed_between(state, start, until)
+
+
+def clean_as_known_on(state: LicenceState, anniversary: date) -> bool:
+    """No infraction that gave rise to a withdrawal committed since probation began, as known on
+    the anniversary: decided before that day, whose time-driven effects come first (R-1.4 POLICY
+    no claw-back, R-0.5). Going forward in time every known decision is; a gain decided again
+    late (a cancellation, R-11.3) is judged on what was known then."""
+    start = state.probation_started_on or state.issued_on
+    return not any(
+        w.committed_on >= start and w.decided_on is not None and w.decided_on < anniversary
+        for w in state.every_withdrawal()
+    )
 
 
 def probation_effects(state: LicenceState) -> list[Effect]:
@@ -87,7 +103,7 @@ def probation_effects(state: LicenceState) -> list[Effect]:
     credited = sum(1 for r in state.restorations_now() if r.rule == "R-1.4")
     anniversary = add_years(state.probation_started_on, credited + 1)
     valid = state.status == Status.VALID
-    if valid and anniversary < end_on and is_clean(state, date.max):
+    if valid and anniversary < end_on and clean_as_known_on(state, anniversary):
         effects.append(
             Effect(anniversary, RANK, f"gain:{credited + 1}", _gain(credited + 1, anniversary))
         )

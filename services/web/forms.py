@@ -112,7 +112,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "infraction.cancel": (
         Field("infraction_id", "Infraction du permis"),  # the licence's own list, at render
         Field("cancelled_on", "Décision ou jugement du", "date"),
-        Field("ground", "Motif de l'annulation", "select", options=_choices(labels.GROUND)),
+        Field(
+            "ground",
+            "Motif de l'annulation",
+            "select",
+            options=_choices(labels.CANCELLATION_GROUND),
+        ),
         Field(
             "reference",
             "Référence de la décision",

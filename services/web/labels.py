@@ -93,13 +93,25 @@ EVENT = {
     "InvalidationDecided": "Invalidation (solde nul connu après une annulation)",
     "OperatorAlerted": "Alerte pour un opérateur",
     "HolderUpdated": "Changement d'adresse du titulaire",
-    "InfractionCancelled": "Infraction annulée",
-    "RestorationReinstated": "Reconstitution rétablie (infraction annulée)",
-    "ObligationDropped": "Obligation de stage abandonnée (infraction annulée)",
-    "ProbationEndRevoked": "Fin de période probatoire redécidée (infraction annulée)",
-    "InvalidationAnnulledOnCancellation": "Invalidation annulée (infraction annulée)",
+    "InfractionCancelled": "Infraction annulée (restitution des points)",
+    "RestorationReinstated": "Reconstitution rétablie après une annulation",
+    "ObligationDropped": "Obligation de stage abandonnée après une annulation",
+    "ProbationEndRevoked": "Fin de période probatoire redécidée après une annulation",
+    "InvalidationAnnulledOnCancellation": "Invalidation annulée avec l'infraction",
     "SuspensionRecorded": "Suspension du droit de conduire",
     "SuspensionLifted": "Suspension levée",
+}
+
+# The grounds of a cancellation and the kinds of suspension.
+CANCELLATION_GROUND = {
+    "acquittal": "relaxe ou acquittement",
+    "administrative_annulment": "retrait annulé (recours ou tribunal administratif)",
+    "designation": "désignation d'un autre conducteur",
+    "recording_error": "erreur d'enregistrement",
+}
+SUSPENSION_KIND = {
+    "administrative": "suspension administrative",
+    "judicial": "suspension judiciaire",
 }
 
 COMMAND = {
@@ -117,19 +129,6 @@ COMMAND = {
     "suspension.lift": "Lever une suspension",
 }
 
-# why an infraction no longer counts.
-GROUND = {
-    "acquittal": "relaxe ou acquittement (la réalité de l'infraction est tombée)",
-    "administrative_annulment": "retrait annulé par le juge administratif ou sur recours",
-    "designation": "désignation d'un autre conducteur",
-    "recording_error": "enregistrée par erreur sur ce permis",
-}
-
-# who suspended the right to drive.
-SUSPENSION_KIND = {
-    "administrative": "administrative (préfet)",
-    "judicial": "judiciaire (tribunal)",
-}
 
 OFFENCE = {
     "speeding_lt5_over50": "excès de vitesse < 5 km/h, limite > 50 km/h",
