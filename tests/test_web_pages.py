@@ -589,7 +589,7 @@ def test_a_queue_item_marked_handled_leaves_the_queue_and_enters_the_audit_trail
     assert done.status_code == 303
     after = auditor.get("/tableau-de-bord").text
     assert queue(after, "non_compliance") == []
-    assert "1 alerte(s) déjà traitée(s)" in after
+    assert "1 alerte déjà traitée, retirée de la file" in after
     assert 'id="n-non-effectues">1<' in after  # the breach itself still stands
     trail = text(auditor.get("/permis/075000000003").text)
     assert "Traitement d'une alerte" in trail and "Parquet saisi le 1er mars" in trail
