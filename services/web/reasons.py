@@ -182,6 +182,27 @@ _VALIDATION: tuple[tuple[str, Rewrite], ...] = (
         lambda m: f"le {_d(m, 1)} est postérieur à l'horloge du service ({_d(m, 2)})",
     ),
     (
+        r"(last day|réalité established on) " + _DATE + r": at most (\d+) years after " + _DATE,
+        lambda m: (
+            ("dernier jour du stage" if m.group(1) == "last day" else "réalité établie le")
+            + f" {_d(m, 2)} : au plus {m.group(3)} ans après le {_d(m, 4)}"
+        ),
+    ),
+    (
+        r"a stage advised on must start on or after " + _DATE,
+        lambda m: f"un stage conseillé doit commencer au plus tôt le {_d(m, 1)}",
+    ),
+    (
+        r"offence '(.+)' is not in the catalogue: give its class and points",
+        lambda m: (
+            f"l'infraction « {m.group(1)} » n'est pas au barème : donnez sa classe et ses points"
+        ),
+    ),
+    (
+        r"offence '(.+)' is not in the catalogue",
+        lambda m: f"l'infraction « {m.group(1)} » n'est pas au barème",
+    ),
+    (
         _DATE + r": no value of (\w+) in force on " + _DATE + r".*",
         lambda m: (
             f"aucune règle en vigueur le {_d(m, 1)} : le service ne connaît pas le droit "
