@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import singledispatch
 from typing import TypeVar
 
@@ -35,6 +35,14 @@ class Infraction:
     basis: str | None = None
     points: int | None = None  # after the cap (R-10.2); None until established
     position: int = -1  # place of its withdrawal in the fold
+    taken: int = 0  # what its withdrawal took off the balance (after the floor of R-2.5)
+    cancelled_on: date | None = None  # R-11.1: it counts as if never recorded (R-11.2)
+    ground: str | None = None
+    reference: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_on is not None
 
 
 @dataclass
@@ -89,6 +97,19 @@ class Restoration:
     fold_order: int
     revoked: bool = False
     generation: int = 0  # the licence it gave points to (R-1.2, R-10.5)
+    applied: int = 0  # what it added to the balance in this fold (within the ceiling)
+
+
+@dataclass
+class Suspension:
+    """A suspension of the right to drive, both days included (R-12.1, R-12.2)."""
+
+    suspension_id: str
+    kind: str
+    first_day: date
+    last_day: date  # the day before `lifted_on` once lifted early
+    reference: str | None
+    lifted_on: date | None = None
 
 
 @dataclass
@@ -127,6 +148,7 @@ class LicenceState:
     stages: dict[str, Stage] = field(default_factory=dict)
     restorations: list[Restoration] = field(default_factory=list)
     invalidations: list[Invalidation] = field(default_factory=list)
+    suspensions: dict[str, Suspension] = field(default_factory=dict)
     # A withdrawal that brought the balance from above 0 to 0 without a 48SI, known to have done
     # so only once an invalidation before it was annulled (R-10.17): the infraction's id.
     unsent_invalidation: str | None = None
@@ -134,6 +156,7 @@ class LicenceState:
     # replaced, never changed in place, so that states can share it.
     early_deliveries: dict[tuple[str, str], ev.LetterDelivered] = field(default_factory=dict)
     last_recorded_on: date = date.min
+    points_given_back: bool = False  # a cancelled withdrawal's points came back (R-11.2)
     fold_order: int = 0
     # The legal date and phase of the last event applied (events are applied in that order).
     last_applied: tuple[date, int] = (date.min, -1)
@@ -146,6 +169,18 @@ class LicenceState:
     def issued(self) -> bool:
         """A licence was issued by `as_of`, from what was known (its issue was folded)."""
         return self.issued_on != date.min
+
+    @property
+    def shown_status(self) -> str:
+        """The status of the view: a licence otherwise valid is `suspended` from the first to the
+        last day of a suspension (R-12.2); invalidation takes precedence (R-7.1)."""
+        if self.status == Status.VALID and self.suspended_on(self.as_of):
+            return Status.SUSPENDED
+        return self.status
+
+    def suspended_on(self, day: date) -> bool:
+        """A suspension known to this state is in force on `day` (R-12.2)."""
+        return any(s.first_day <= day <= s.last_day for s in self.suspensions.values())
 
     @property
     def ceiling(self) -> int:
@@ -194,7 +229,10 @@ class LicenceState:
             decided = [
                 i
                 for i in self.infractions.values()
-                if i.generation == generation and i.points is not None and i.points > 0
+                if i.generation == generation
+                and i.points is not None
+                and i.points > 0
+                and i.cancelled_on is None  # as if never recorded (R-11.2)
             ]
             decided.sort(key=_position)
             found = self._withdrawals = decided
@@ -207,7 +245,9 @@ class LicenceState:
         found = self._every_withdrawal
         if found is None:
             decided = [
-                i for i in self.infractions.values() if i.points is not None and i.points > 0
+                i
+                for i in self.infractions.values()
+                if i.points is not None and i.points > 0 and i.cancelled_on is None
             ]
             decided.sort(key=_position)
             found = self._every_withdrawal = decided
@@ -331,6 +371,7 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
     infraction.position = state.fold_order
     before = state.balance
     _set_balance(state, state.balance - event.points)
+    infraction.taken = before - state.balance
     if before > 0 and state.balance == 0 and event.letter != LetterType.L48SI:
         state.unsent_invalidation = event.infraction_id
     if event.letter == LetterType.L48N:
@@ -433,7 +474,9 @@ def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> No
     added = stage_credit_points(state, stage)
     stage.points_credited = added
     _set_balance(state, state.balance + added)
-    if added > 0:
+    # A 47 already sent stays in the history when a cancellation's points leave the stage nothing
+    # to add (R-11.3).
+    if added > 0 or (event.letter is not None and state.points_given_back):
         _send(state, Letter(LetterType.L47, event.stage_id, letter_47_sent_on(event)))
 
 
@@ -528,6 +571,7 @@ def _probation_ended(event: ev.ProbationEnded, state: LicenceState, position: in
 
 @_apply.register
 def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> None:
+    before = state.balance
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
         Restoration(
@@ -539,6 +583,7 @@ def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> N
             event.window_start,
             state.fold_order,
             generation=state.generation,
+            applied=state.balance - before,
         )
     )
 
@@ -547,9 +592,18 @@ def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> N
 def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -> None:
     for number, restoration in enumerate(state.restorations):
         if restoration.position == event.restoration:
+            if restoration.revoked:
+                # Revoked already, by a cancellation's consequence (R-11.3): a restoration's
+                # points are taken back once.
+                return
             _own_item(state.restorations, number).revoked = True
             if restoration.rule == "R-1.4":
                 state.gains -= restoration.points
+            if event.rule == "R-11.3":
+                # It no longer stands because it counted a cancelled infraction, whose points came
+                # back already: what it added in this fold goes, no more (R-11.3).
+                _set_balance(state, state.balance - restoration.applied)
+                return
     _set_balance(state, state.balance - event.points)
 
 
@@ -589,6 +643,64 @@ def _annulled(event: ev.InvalidationAnnulled, state: LicenceState, position: int
         state.status = Status.VALID
 
 
+@_apply.register
+def _cancelled(event: ev.InfractionCancelled, state: LicenceState, position: int) -> None:
+    """Its withdrawal annulled from its own decision date, where this event takes effect: the
+    points it took come back within the ceiling, and no rule counts it from then on (R-11.2)."""
+    infraction = _own(state.infractions, event.infraction_id)
+    infraction.cancelled_on = event.cancelled_on
+    infraction.ground = event.ground
+    infraction.reference = event.reference
+    if infraction.points is not None:
+        _set_balance(state, state.balance + infraction.taken)
+        state.points_given_back = True
+    if state.unsent_invalidation == event.infraction_id:
+        state.unsent_invalidation = None
+
+
+@_apply.register
+def _reinstated(event: ev.RestorationReinstated, state: LicenceState, position: int) -> None:
+    for number, restoration in enumerate(state.restorations):
+        if restoration.position == event.restoration:
+            _own_item(state.restorations, number).revoked = False
+            if restoration.rule == "R-1.4":
+                state.gains += restoration.points
+    _set_balance(state, state.balance + event.points)
+
+
+@_apply.register
+def _dropped(event: ev.ObligationDropped, state: LicenceState, position: int) -> None:
+    state.obligations.pop(event.obligation, None)
+    state.flags.pop(event.obligation, None)
+
+
+@_apply.register
+def _suspended(event: ev.SuspensionRecorded, state: LicenceState, position: int) -> None:
+    state.suspensions[event.suspension_id] = Suspension(
+        event.suspension_id, event.kind, event.first_day, event.last_day, event.reference
+    )
+
+
+@_apply.register
+def _lifted(event: ev.SuspensionLifted, state: LicenceState, position: int) -> None:
+    for suspension_id in event.suspensions:
+        if suspension_id in state.suspensions:
+            suspension = _own(state.suspensions, suspension_id)
+            suspension.last_day = min(suspension.last_day, event.lifted_on - timedelta(days=1))
+            suspension.lifted_on = event.lifted_on
+
+
+def superseded(history: Sequence[ev.LicenceEvent], known_at: date | None) -> frozenset[int]:
+    """Positions of the events that no longer stand, as known at `known_at`: an end of probation
+    decided while a since-cancelled infraction counted (R-11.3). As of any date, with the
+    cancellation known, it never happened; as known at an earlier date, it did (R-9.1)."""
+    return frozenset(
+        e.revoked
+        for e in history
+        if isinstance(e, ev.ProbationEndRevoked) and (known_at is None or e.recorded_on <= known_at)
+    )
+
+
 def ordered(history: Sequence[ev.LicenceEvent]) -> list[tuple[int, ev.LicenceEvent]]:
     """The events with their positions, in legal order: date, then phase, then recording order."""
     indexed = list(enumerate(history))
@@ -621,6 +733,8 @@ def extended(
     (R-9.1). `state` itself is left as it is. None when it must be folded.
     """
     last = state.last_applied
+    if any(isinstance(e, ev.ProbationEndRevoked) for e in history[start:]):
+        return None  # it changes what came before (`superseded`)
     for event in history[start:]:
         key = (event.effective_on, event.PHASE)
         if key < last or event.effective_on > state.as_of:
@@ -643,6 +757,7 @@ def _detached(state: LicenceState) -> LicenceState:
     new.stages = state.stages.copy()
     new.restorations = state.restorations.copy()
     new.invalidations = state.invalidations.copy()
+    new.suspensions = state.suspensions.copy()
     return new
 
 
@@ -675,8 +790,11 @@ def fold(
     which come after its withdrawals, R-5.3)."""
     state = LicenceState(neph=neph, as_of=as_of, law=law)
     known: Iterable[tuple[int, ev.LicenceEvent]] = ordered(history)
+    gone = superseded(history, known_at)
     for position, event in known:
         if known_at is not None and event.recorded_on > known_at:
+            continue
+        if position in gone:
             continue
         if event.effective_on > as_of:
             break

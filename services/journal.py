@@ -148,6 +148,34 @@ class ReturnLicence(Line):
     returned_on: LegalDate
 
 
+class CancelInfraction(Line):
+    """R-11.1: the infraction's réalité fell, or it was recorded on the wrong licence."""
+
+    type: Literal["infraction.cancel"]
+    infraction_id: Ident
+    cancelled_on: LegalDate
+    ground: Literal["acquittal", "administrative_annulment", "designation", "recording_error"]
+    reference: Text | None = None
+
+
+class RecordSuspension(Line):
+    """R-12.1: the right to drive suspended; the order of the days is a rule (R-12.4)."""
+
+    type: Literal["suspension.record"]
+    kind: Literal["administrative", "judicial"]
+    first_day: LegalDate
+    last_day: LegalDate
+    reference: Text | None = None
+
+
+class LiftSuspension(Line):
+    """R-12.1: the suspensions in force on `lifted_on` (of `kind` when given) end early."""
+
+    type: Literal["suspension.lift"]
+    lifted_on: LegalDate
+    kind: Literal["administrative", "judicial"] | None = None
+
+
 class UpdateHolder(Line):
     """The holder moved: letters from `at` on go to the new address (issue 14)."""
 
@@ -164,6 +192,9 @@ Command = Annotated[
     | CompleteStage
     | ReceiveAttestation
     | ReturnLicence
+    | CancelInfraction
+    | RecordSuspension
+    | LiftSuspension
     | UpdateHolder,
     Field(discriminator="type"),
 ]
@@ -177,6 +208,9 @@ COMMAND_TYPES = (
     "stage.complete",
     "attestation.receive",
     "licence.return",
+    "infraction.cancel",
+    "suspension.record",
+    "suspension.lift",
     "holder.update",
 )
 
@@ -217,7 +251,9 @@ def _describe(error: ValidationError) -> str:
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "tagged")))
         where = re.sub(
-            r"^(licence|training|infraction|letter|stage|attestation|holder)\.[a-z]+\.?", "", where
+            r"^(licence|training|infraction|letter|stage|attestation|suspension|holder)\.[a-z]+\.?",
+            "",
+            where,
         )
         message = e["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)

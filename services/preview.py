@@ -89,9 +89,9 @@ def _changes(before: dict[str, object], after: dict[str, object]) -> list[Change
 
 def _compare(preview: Preview, before: LicenceState | None, after: LicenceState) -> None:
     preview.balance_after, preview.ceiling_after = after.balance, after.ceiling
-    preview.status_after = str(after.status)
+    preview.status_after = str(after.shown_status)
     if before is not None and before.issued:
-        preview.balance_before, preview.status_before = before.balance, str(before.status)
+        preview.balance_before, preview.status_before = before.balance, str(before.shown_status)
     sent_before = len(before.letters) if before is not None else 0
     preview.letters = [x.type for x in after.letters[sent_before:]]
     preview.obligations = _changes(

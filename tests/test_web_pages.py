@@ -333,6 +333,76 @@ def test_verifier_shows_the_effect_before_recording(
     assert office.service.store.permis.select_receipts([base["id"]]) == {}
 
 
+def confirm_form(client: TestClient, base: dict[str, str], fields: dict[str, str]) -> str:
+    """Vérifier then Confirmer a form; the confirmation page's words."""
+    confirm = client.post("/saisie", data={**base, **fields})
+    assert confirm.status_code == 200, text(confirm.text)
+    payload = re.search(r'name="payload" value="([^"]+)"', confirm.text)
+    assert payload
+    done = client.post(
+        "/saisie/confirmer",
+        data={"csrf": base["csrf"], "payload": html.unescape(payload.group(1))},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    return text(confirm.text)
+
+
+def test_annuler_une_infraction_shows_the_points_back_before_confirming(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 13 item 4, R-11.1 to R-11.3: the infraction is picked from the licence's own list,
+    the ground and reference are asked, the confirmation shows the points given back and the
+    decision; once confirmed the licence page shows it cancelled and the balance back to 12."""
+    assert office.service.view(NEPH)["balance"] == 8
+    page, base = form_of(operator, "infraction.cancel")
+    assert '<option value="a1">' in page and '<option value="">— choisir —</option>' in page
+    assert "relaxe ou acquittement" in page
+    shown = confirm_form(
+        operator,
+        base,
+        {
+            "infraction_id": "a1",
+            "cancelled_on": "2026-02-20",
+            "ground": "acquittal",
+            "reference": "TP Paris 26/123",
+        },
+    )
+    assert "Points rendus 4 points" in shown
+    assert "8 points → 12 points" in shown
+    assert "Infraction annulée" in shown
+    assert office.service.view(NEPH)["balance"] == 12
+    licence_page = text(operator.get(f"/permis/{NEPH}").text)
+    assert "annulée le 20/02/2026 relaxe ou acquittement" in licence_page
+    again, _ = form_of(operator, "infraction.cancel")
+    assert '<option value="a1">' not in again  # R-11.4: never cancelled twice
+
+
+def test_suspension_du_droit_de_conduire_is_listed_and_sets_the_status(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 13 item 4, R-12.1 and R-12.2: a suspension recorded through its form is listed on
+    the licence page with its kind and days; the status is `suspendu` between its days."""
+    _, base = form_of(operator, "suspension.record")
+    shown = confirm_form(
+        operator,
+        base,
+        {
+            "kind": "administrative",
+            "first_day": "2026-02-15",
+            "last_day": "2026-08-14",
+            "reference": "arrêté 2026-77",
+        },
+    )
+    assert "valide → suspendu" in shown
+    assert office.service.view(NEPH)["status"] == "suspended"
+    licence_page = text(operator.get(f"/permis/{NEPH}").text)
+    assert "administrative (préfet)" in licence_page and "arrêté 2026-77" in licence_page
+    _, lift = form_of(operator, "suspension.lift")
+    assert "suspendu → valide" in confirm_form(operator, lift, {"lifted_on": "2026-03-01"})
+    assert office.service.view(NEPH)["status"] == "valid"
+
+
 def test_forms_need_the_form_token(operator: TestClient, office: Backoffice) -> None:
     _, base = form_of(operator, "licence.return")
     response = operator.post(

@@ -25,6 +25,11 @@ def withdrawal_committed_between(
     )
 
 
+def suspension_started_between(state: LicenceState, start: date, end: date) -> bool:
+    """A suspension of the right to drive started in [start, end) (R-12.3, R-1.6)."""
+    return any(start <= s.first_day < end for s in state.suspensions.values())
+
+
 def training_is_eligible(state: LicenceState, completed_on: date) -> tuple[bool, str]:
     """A first licence's training between issue + 6 and + 12 months, since 2019 (R-1.6, R223-4-1)."""
     start = state.probation_started_on
@@ -53,7 +58,11 @@ def probation_end(state: LicenceState) -> tuple[date, bool] | None:
             f"training_short_probation_months_{state.route}", state.training_on
         )
         short = add_months(start, months)
-        if not withdrawal_committed_between(state, start, short):
+        # Unless an infraction gave rise to a withdrawal, or a suspension started, during the
+        # shortened probation (R-1.6, R-12.3).
+        if not withdrawal_committed_between(state, start, short) and not suspension_started_between(
+            state, start, short
+        ):
             return short, True
     return normal, False
 

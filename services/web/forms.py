@@ -109,6 +109,34 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("address.postcode", "Code postal", help="5 chiffres"),
         Field("address.city", "Commune"),
     ),
+    "infraction.cancel": (
+        Field("infraction_id", "Infraction du permis"),  # the licence's own list, at render
+        Field("cancelled_on", "Décision ou jugement du", "date"),
+        Field("ground", "Motif de l'annulation", "select", options=_choices(labels.GROUND)),
+        Field(
+            "reference",
+            "Référence de la décision",
+            required=False,
+            help="numéro du jugement ou de la décision",
+        ),
+    ),
+    "suspension.record": (
+        Field("kind", "Nature", "select", options=_choices(labels.SUSPENSION_KIND)),
+        Field("first_day", "Premier jour", "date"),
+        Field("last_day", "Dernier jour (inclus)", "date"),
+        Field("reference", "Référence de la décision", required=False),
+    ),
+    "suspension.lift": (
+        Field("lifted_on", "Levée le", "date", help="la suspension prend fin la veille (R-12.2)"),
+        Field(
+            "kind",
+            "Nature des suspensions levées",
+            "select",
+            required=False,
+            options=_choices(labels.SUSPENSION_KIND),
+            help="laisser vide pour lever toutes les suspensions en cours",
+        ),
+    ),
 }
 assert set(FIELDS) == set(COMMAND_TYPES)
 

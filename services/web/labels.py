@@ -93,6 +93,13 @@ EVENT = {
     "InvalidationDecided": "Invalidation (solde nul connu après une annulation)",
     "OperatorAlerted": "Alerte pour un opérateur",
     "HolderUpdated": "Changement d'adresse du titulaire",
+    "InfractionCancelled": "Infraction annulée",
+    "RestorationReinstated": "Reconstitution rétablie (infraction annulée)",
+    "ObligationDropped": "Obligation de stage abandonnée (infraction annulée)",
+    "ProbationEndRevoked": "Fin de période probatoire redécidée (infraction annulée)",
+    "InvalidationAnnulledOnCancellation": "Invalidation annulée (infraction annulée)",
+    "SuspensionRecorded": "Suspension du droit de conduire",
+    "SuspensionLifted": "Suspension levée",
 }
 
 COMMAND = {
@@ -105,6 +112,23 @@ COMMAND = {
     "attestation.receive": "Réception d'une attestation de stage",
     "licence.return": "Restitution du permis",
     "holder.update": "Changement d'adresse du titulaire",
+    "infraction.cancel": "Annuler une infraction",
+    "suspension.record": "Suspension du droit de conduire",
+    "suspension.lift": "Lever une suspension",
+}
+
+# why an infraction no longer counts.
+GROUND = {
+    "acquittal": "relaxe ou acquittement (la réalité de l'infraction est tombée)",
+    "administrative_annulment": "retrait annulé par le juge administratif ou sur recours",
+    "designation": "désignation d'un autre conducteur",
+    "recording_error": "enregistrée par erreur sur ce permis",
+}
+
+# who suspended the right to drive.
+SUSPENSION_KIND = {
+    "administrative": "administrative (préfet)",
+    "judicial": "judiciaire (tribunal)",
 }
 
 OFFENCE = {

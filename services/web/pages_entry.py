@@ -35,9 +35,10 @@ def _new_form(ctx: WebContext, command_type: str, neph: str) -> forms.FormState:
     return forms.FormState(command_type, values)
 
 
-def _infractions(ctx: WebContext, neph: str) -> tuple[tuple[str, str], ...]:
-    """The licence's infractions whose réalité is not established yet: what an operator picks
-    to establish (issue 14: never an id typed by hand)."""
+def _infractions(ctx: WebContext, neph: str, command_type: str) -> tuple[tuple[str, str], ...]:
+    """The licence's infractions an operator picks (issue 14: never an id typed by hand): those
+    whose réalité is not established yet, to establish; those not cancelled, to cancel (R-11.4:
+    only the current licence's, never one of a licence a new one replaced)."""
     if not is_neph(neph):
         return ()
     try:
@@ -46,30 +47,49 @@ def _infractions(ctx: WebContext, neph: str) -> tuple[tuple[str, str], ...]:
         return ()
     clock = ctx.service.clock() or licence.last_recorded_on
     state = licence.state(ctx.service.law, max(clock, licence.last_recorded_on))
+    to_establish = command_type == "infraction.establish"
     return tuple(
         (
             i.infraction_id,
             f"{labels.offence(i.offence)}, commise le {french_date(i.committed_on)} "
-            f"(réf. {i.infraction_id})",
+            f"(réf. {i.infraction_id})"
+            + (
+                ""
+                if to_establish or i.points is None
+                else f", {labels.plural(i.points, 'point retiré', 'points retirés')}"
+            ),
         )
         for i in state.infractions.values()
-        if i.established_on is None and i.generation == state.generation
+        if i.generation == state.generation
+        and i.cancelled_on is None
+        and (i.established_on is None or not to_establish)
     )
+
+
+_PICKED = {
+    "infraction.establish": (
+        "les infractions du permis dont la réalité n'est pas encore établie",
+        "aucune infraction à établir : choisissez d'abord le NEPH ci-dessus",
+    ),
+    "infraction.cancel": (
+        "les infractions du permis qui ne sont pas annulées (R-11.4)",
+        "aucune infraction à annuler : choisissez d'abord le NEPH ci-dessus",
+    ),
+}
 
 
 def _form_page(request: Request, state: forms.FormState, status: int = 200) -> Response:
     fields = forms.fields_of(state.type) if state.type else ()
-    if state.type == "infraction.establish":
-        choices = _infractions(web(request), state.values.get("neph", ""))
+    if state.type in _PICKED:
+        choices = _infractions(web(request), state.values.get("neph", ""), state.type)
+        some, none = _PICKED[state.type]
         fields = tuple(
             forms.Field(
                 f.name,
                 "Infraction du permis",
                 "select",
                 options=choices,
-                help="les infractions du permis dont la réalité n'est pas encore établie"
-                if choices
-                else "aucune infraction à établir : choisissez d'abord le NEPH ci-dessus",
+                help=some if choices else none,
             )
             if f.name == "infraction_id"
             else f
