@@ -48,7 +48,9 @@ def _issued(v: Values, offences: Values) -> str:
 def _withdrawn(v: Values, offences: Values) -> str:
     offence = offences.get(v["infraction_id"])
     what = (
-        f"{labels.offence(offence)} (réf. {v['infraction_id']})" if offence else v["infraction_id"]
+        f"« {labels.offence(offence)} » (réf. {v['infraction_id']})"
+        if offence
+        else v["infraction_id"]
     )
     return (
         f"Réalité de l'infraction {what} établie le {d(v['established_on'])} par "
