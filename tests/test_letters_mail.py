@@ -45,7 +45,7 @@ def office(sqlite_url: str) -> Iterator[Backoffice]:
 
 
 def letters(office: Backoffice) -> Letters:
-    return Letters(office.service, SECRET, URL, PREFECTURE, office.code)
+    return Letters(office.service, SECRET, URL, PREFECTURE, lambda neph, what: office.code(neph))
 
 
 def test_two_letters_of_one_day_state_the_balance_of_that_day(office: Backoffice) -> None:
