@@ -208,6 +208,12 @@ def test_an_admin_creates_disables_and_resets_users_and_auditors_see_who(
         data={"csrf": csrf(page), "name": "otto", "role": "operator", "password": "short"},
     )
     assert short.status_code == 422 and "8 caractères au moins" in short.text
+    unchosen = admin.post(
+        "/utilisateurs",
+        data={"csrf": csrf(page), "name": "otto", "role": "", "password": "long-enough"},
+    )  # no role chosen for the admin (issue 14)
+    assert unchosen.status_code == 422 and "choisissez un rôle" in unchosen.text
+    assert '<option value="">— choisir un rôle —</option>' in page
     oscar = TestClient(office.app)
     assert log_in(oscar, ("oscar", "first-pass")) == 303
     assert oscar.get(f"/permis/{NEPH}").status_code == 200
