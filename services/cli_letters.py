@@ -37,7 +37,11 @@ def _letters() -> Letters:
     key = load_secret_key(settings.database_url)
     codes = ConsultationCodes(key)
     return Letters(
-        build(settings), key, settings.public_url, settings.prefecture, consultation_code=codes.code
+        build(settings),
+        key,
+        settings.public_url,
+        settings.prefecture,
+        consultation_code=lambda neph, what: codes.code(neph),
     )
 
 

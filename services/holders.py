@@ -281,6 +281,13 @@ def simulate(service: Licensing, neph: str, hypothesis: Hypothesis) -> dict[str,
 
 
 def outcome_json(o: Outcome) -> dict[str, Any]:
+    from services.web.motifs import motif
+
+    offences = {
+        str(d.values["infraction_id"]): str(d.values["offence"])
+        for d in o.decisions
+        if d.event == "InfractionRecorded"
+    }
     letter = next((d.letter for d in o.decisions if d.event == "PointsWithdrawn"), None)
     withdrawn = next((d.points for d in o.decisions if d.event == "PointsWithdrawn"), None)
     return {
@@ -297,6 +304,10 @@ def outcome_json(o: Outcome) -> dict[str, Any]:
                 "effective_on": d.effective_on.isoformat(),
                 "rule": d.rule,
                 "reason": d.reason,
+                "motif": motif(
+                    {"event": d.event, "rule": d.rule, "reason": d.reason, "details": d.values},
+                    offences,
+                ),
             }
             for d in o.decisions
         ],

@@ -14,7 +14,7 @@ the code signs, so a verification never reveals it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -99,7 +99,8 @@ class Letters:
         secret: bytes,
         public_url: str,
         prefecture: Prefecture,
-        consultation_code: Any = None,  # NEPH -> the holder's code, None: not printed
+        # (NEPH, what is printed) -> the holder's code; None: the code is not printed.
+        consultation_code: Callable[[str, str], str] | None = None,
     ) -> None:
         self.service = service
         self.signer = Signer(secret)
@@ -113,7 +114,8 @@ class Letters:
         code = self.signer.code(claim, content_digest(content))
         consultation = None
         if doc.type in CODE_LETTERS and self.consultation_code is not None:
-            consultation = self.consultation_code(doc.neph)
+            what = f"lettre {doc.type} du {doc.sent_on.strftime('%d/%m/%Y')}"
+            consultation = self.consultation_code(doc.neph, what)
         return Mail(doc, content, code, consultation)
 
     def sent_on(self, day: date) -> Iterator[tuple[str, int, str, str]]:

@@ -45,7 +45,7 @@ def office(sqlite_url: str) -> Iterator[Backoffice]:
 
 
 def letters(office: Backoffice) -> Letters:
-    return Letters(office.service, SECRET, URL, PREFECTURE, office.code)
+    return Letters(office.service, SECRET, URL, PREFECTURE, lambda neph, what: office.code(neph))
 
 
 def test_two_letters_of_one_day_state_the_balance_of_that_day(office: Backoffice) -> None:
@@ -162,3 +162,37 @@ def test_permis_letters_print_and_verify(tmp_path: Path) -> None:
         assert len(list(tmp_path.glob("p-*.png"))) == len(PdfReader(output).pages)
     audit = permis(url, "audit", "075000000004", **env)
     assert audit.returncode == 0 and re.search(r"48M", audit.stdout)
+
+
+def test_every_letter_of_a_generated_store_states_the_balance_of_its_day(tmp_path: Path) -> None:
+    """Issue 14, R-3.1: over generated histories (ops/bench/journal.py), every letter of every
+    day is stated (none missing from the day's print) with the balance the licence view gives
+    as of that day as known that day, and its code verifies."""
+    from conftest import bench_journal
+    from sqlalchemy import select
+
+    from projections.catch_up import catch_up
+    from projections.schema import rm_letters
+    from projections.view import ReadModels
+
+    url = f"sqlite:///{tmp_path / 'generated.sqlite'}"
+    service = build(Settings(database_url=url))
+    raw = list(bench_journal().generate(400, 8, 3))
+    lines, errors = parse_journal("".join(json.dumps(x) + "\n" for x in raw))
+    assert not errors
+    service.import_lines(lines)
+    catch_up(service)
+    with ReadModels.open(url) as view, view.engine.connect() as connection:
+        days = sorted(set(connection.execute(select(rm_letters.c.sent_on)).scalars()))
+        total = connection.execute(select(rm_letters.c.neph)).all()
+    printer = Letters(service, SECRET, URL, PREFECTURE)
+    printed = 0
+    for day in days:
+        for mail in printer.of_day(day):
+            state = service.view(mail.doc.neph, day, day)
+            assert mail.doc.balance == state["balance"], (mail.doc.neph, mail.doc.type, day)
+            printed += 1
+        if day.day % 7 == 0 and mail is not None:
+            assert printer.verify(mail.code).genuine
+    assert printed == len(total) > 50
+    service.store.close()

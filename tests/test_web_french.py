@@ -11,6 +11,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -120,3 +121,47 @@ def test_plurals_dates_and_numbers_come_from_babel() -> None:
     assert reasons.french("infraction w1 is already recorded (R-2.6)") == (
         "l'infraction w1 est déjà enregistrée (règle R-2.6)"
     )
+
+
+def test_every_event_of_the_public_scenarios_reads_in_french(tmp_path: Path) -> None:
+    """Issue 14: every event class a real history records (withdrawals, restorations, stages,
+    invalidations, cancellations R-11, suspensions R-12…) has its French Motif: the timelines of
+    all the public scenarios that pass hold no English word."""
+    from conftest import passing_public_scenarios
+
+    from services.journal import parse_journal
+    from services.licensing import Licensing, UnknownLicence
+    from services.web.motifs import motif
+
+    seen: set[str] = set()
+    for number, scenario in enumerate(passing_public_scenarios()):
+        raw = json.loads(scenario.read_text())["journal"]
+        service: Licensing = build(Settings(database_url=f"sqlite:///{tmp_path / f'{number}.db'}"))
+        lines, errors = parse_journal("".join(json.dumps(x) + "\n" for x in raw))
+        assert not errors
+        service.import_lines(lines)
+        for neph in sorted({line.command.neph for line in lines}):
+            try:
+                trail = service.audit(neph)
+            except UnknownLicence:  # its licence.issue was refused
+                continue
+            offences = {
+                str(i["details"]["infraction_id"]): str(i["details"]["offence"])
+                for i in trail
+                if i["event"] == "InfractionRecorded"
+            }
+            for item in trail:
+                seen.add(item["event"])
+                worded = motif(item, offences)
+                assert not ENGLISH.search(worded), (scenario.name, item["event"], worded)
+        service.store.close()
+    assert {"PointsWithdrawn", "PointsRestored", "StageCredited", "InfractionCancelled"} <= seen
+
+
+def test_every_event_class_has_its_french_motif() -> None:
+    """Issue 14: no event class falls back to its recorded English reason on a page."""
+    from domain.events import ALL_EVENTS
+    from services.web.motifs import MOTIFS
+
+    assert {cls.__name__ for cls in ALL_EVENTS} <= set(MOTIFS)
+    assert {cls.__name__ for cls in ALL_EVENTS} <= set(labels.EVENT)

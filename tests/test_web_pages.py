@@ -692,4 +692,4 @@ def test_every_view_of_a_code_is_in_the_audit_trail(
     letter = letter_of(operator, office, "075000000002", "48N")
     assert office.code("075000000002") in letter
     trail = text(auditor.get("/permis/075000000002").text)
-    assert "Consultation du code confidentiel" in trail and "lettre 48N" in trail
+    assert "Consultation du code confidentiel" in trail and "lettre 48N du 02/04/2025" in trail

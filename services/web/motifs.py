@@ -48,7 +48,9 @@ def _issued(v: Values, offences: Values) -> str:
 def _withdrawn(v: Values, offences: Values) -> str:
     offence = offences.get(v["infraction_id"])
     what = (
-        f"{labels.offence(offence)} (réf. {v['infraction_id']})" if offence else v["infraction_id"]
+        f"« {labels.offence(offence)} » (réf. {v['infraction_id']})"
+        if offence
+        else v["infraction_id"]
     )
     return (
         f"Réalité de l'infraction {what} établie le {d(v['established_on'])} par "
@@ -69,7 +71,7 @@ def _restored(v: Values, rule: str) -> str:
     return f"Points restitués ({why}) : +{_points(v['points'])}."
 
 
-_MOTIFS: dict[str, Callable[[Values, Values, str], str]] = {
+MOTIFS: dict[str, Callable[[Values, Values, str], str]] = {
     "LicenceIssued": lambda v, o, r: _issued(v, o),
     "LicenceReissued": lambda v, o, r: (
         f"Nouveau permis probatoire délivré le {d(v['issued_on'])} "
@@ -154,6 +156,36 @@ _MOTIFS: dict[str, Callable[[Values, Values, str], str]] = {
         f"Cas à examiner par un opérateur ({_subject(str(v.get('subject', '')))})."
     ),
     "HolderUpdated": lambda v, o, r: _holder(v),
+    "InfractionCancelled": lambda v, o, r: (
+        f"Infraction {v['infraction_id']} annulée le {d(v['cancelled_on'])} : "
+        f"{labels.label(labels.GROUND, v.get('ground'))}"
+        + (f" (réf. {v['reference']})" if v.get("reference") else "")
+        + " ; ses points sont rendus."
+    ),
+    "RestorationReinstated": lambda v, o, r: (
+        f"Reconstitution rétablie (+{_points(v['points'])}) : l'infraction "
+        f"{v['infraction_id']} qui l'avait révoquée est annulée."
+    ),
+    "ObligationDropped": lambda v, o, r: (
+        f"Obligation abandonnée ({_obligation(str(v['obligation']))}) : l'infraction "
+        f"{v['infraction_id']} qui l'avait ouverte est annulée."
+    ),
+    "ProbationEndRevoked": lambda v, o, r: (
+        f"Fin de la période probatoire redécidée sans l'infraction annulée {v['infraction_id']}."
+    ),
+    "InvalidationAnnulledOnCancellation": lambda v, o, r: (
+        f"Invalidation annulée : sans l'infraction annulée {v['infraction_id']}, le solde "
+        "n'était pas nul."
+    ),
+    "SuspensionRecorded": lambda v, o, r: (
+        f"Suspension {labels.label(labels.SUSPENSION_KIND, v.get('kind'))} du droit de conduire "
+        f"du {d(v['first_day'])} au {d(v['last_day'])}"
+        + (f" (réf. {v['reference']})" if v.get("reference") else "")
+        + " ; aucun effet sur les points."
+    ),
+    "SuspensionLifted": lambda v, o, r: (
+        f"Suspension levée le {d(v['lifted_on'])} : le droit de conduire est rendu."
+    ),
 }
 
 
@@ -170,7 +202,7 @@ def _holder(v: Values) -> str:
 def motif(item: Mapping[str, Any], offences: Mapping[str, str] | None = None) -> str:
     """The Motif of an audit trail item (`Licensing.audit_trail`), in French; `offences` gives
     each infraction id its offence key (the withdrawals name their infraction by id only)."""
-    worded = _MOTIFS.get(str(item["event"]))
+    worded = MOTIFS.get(str(item["event"]))
     if worded is None:
         return str(item.get("reason", ""))
     try:

@@ -31,10 +31,10 @@ def letters_of(ctx: WebContext, user: User | None) -> Letters:
     """The letters of the store; the holder's consultation code printed only for an operator
     (R-3.4, R-8.1), every print of it recorded in the licence's audit trail."""
 
-    def code(neph: str) -> str:
+    def code(neph: str, what: str) -> str:
         assert user is not None
         shown = ctx.codes.code(neph)
-        ctx.desk.code_shown(neph, "lettre", user.name, ctx.now(), via="web")
+        ctx.desk.code_shown(neph, what, user.name, ctx.now(), via="web")
         log.info("consultation.code_printed", user=user.name, neph=neph)
         return shown
 

@@ -214,6 +214,8 @@ def forecast_page(
                 simulation = _simulate(service, neph, infraction, commise_le, realite_le)
             except UsageError as error:
                 simulation_error = str(error)
+        elif commise_le or realite_le:  # no offence chosen for the operator (issue 14)
+            simulation_error = "choisissez l'infraction à simuler"
     except UsageError as error:
         return error_page(request, 422, "Date refusée", str(error))
     except UnknownLicence:

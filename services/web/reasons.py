@@ -137,6 +137,51 @@ _REFUSALS: tuple[tuple[str, Rewrite], ...] = (
         lambda m: f"aucune valeur légale de « {m.group(1)} » en vigueur le {_d(m, 2)}",
     ),
     (
+        r"infraction (.+) was already cancelled on " + _DATE + r" \((\w+)\)",
+        lambda m: (
+            f"l'infraction {m.group(1)} a déjà été annulée le {_d(m, 2)} "
+            f"({labels.label(labels.GROUND, m.group(3))})"
+        ),
+    ),
+    (
+        r"cancelled on " + _DATE + r", after the day it is recorded \(" + _DATE + r"\)",
+        lambda m: f"annulation le {_d(m, 1)}, après le jour de son enregistrement ({_d(m, 2)})",
+    ),
+    (
+        r"infraction (.+) belongs to a previous licence, replaced after its invalidation: "
+        r"reinstating it is for a judge's injunction",
+        lambda m: (
+            f"l'infraction {m.group(1)} concerne un permis antérieur, remplacé après son "
+            "invalidation : le rétablir relève d'une injonction du juge"
+        ),
+    ),
+    (
+        r"no licence was issued on " + _DATE + r", the suspension's first day",
+        lambda m: f"aucun permis n'était délivré le {_d(m, 1)}, premier jour de la suspension",
+    ),
+    (
+        r"the licence is (\w+): there is no right to drive to suspend",
+        lambda m: (
+            f"le permis est {labels.label(labels.STATUS, m.group(1))} : il n'y a pas de "
+            "droit de conduire à suspendre"
+        ),
+    ),
+    (
+        r"last day " + _DATE + r" is before the first day " + _DATE,
+        lambda m: f"le dernier jour ({_d(m, 1)}) précède le premier ({_d(m, 2)})",
+    ),
+    (
+        r"it overlaps the (\w+) suspension from " + _DATE + r" to " + _DATE,
+        lambda m: (
+            f"elle chevauche la suspension {labels.label(labels.SUSPENSION_KIND, m.group(1))}"
+            f" du {_d(m, 2)} au {_d(m, 3)}"
+        ),
+    ),
+    (
+        r"no (.+) is in force on " + _DATE,
+        lambda m: f"aucune suspension n'est en vigueur le {_d(m, 2)}",
+    ),
+    (
         r"judicial stage: its attestation goes to the judicial authority, no points",
         lambda m: "stage judiciaire : son attestation va à l'autorité judiciaire, aucun point",
     ),
@@ -180,6 +225,27 @@ _VALIDATION: tuple[tuple[str, Rewrite], ...] = (
     (
         r"--as-of " + _DATE + r" is later than the clock \(" + _DATE + r"\)",
         lambda m: f"le {_d(m, 1)} est postérieur à l'horloge du service ({_d(m, 2)})",
+    ),
+    (
+        r"(last day|réalité established on) " + _DATE + r": at most (\d+) years after " + _DATE,
+        lambda m: (
+            ("dernier jour du stage" if m.group(1) == "last day" else "réalité établie le")
+            + f" {_d(m, 2)} : au plus {m.group(3)} ans après le {_d(m, 4)}"
+        ),
+    ),
+    (
+        r"a stage advised on must start on or after " + _DATE,
+        lambda m: f"un stage conseillé doit commencer au plus tôt le {_d(m, 1)}",
+    ),
+    (
+        r"offence '(.+)' is not in the catalogue: give its class and points",
+        lambda m: (
+            f"l'infraction « {m.group(1)} » n'est pas au barème : donnez sa classe et ses points"
+        ),
+    ),
+    (
+        r"offence '(.+)' is not in the catalogue",
+        lambda m: f"l'infraction « {m.group(1)} » n'est pas au barème",
     ),
     (
         _DATE + r": no value of (\w+) in force on " + _DATE + r".*",
