@@ -187,6 +187,13 @@ class Licensing:
         `until`, the clock the whole journal reaches, which the caller sets when all are done."""
         return self._import(lines, receipts, until=until, clock_writes=False)
 
+    def import_part(
+        self, lines: Sequence[JournalLine], receipts: dict[str, Receipt], until: date | None = None
+    ) -> ImportReport:
+        """A part of a journal checked whole beforehand (`services.streaming_import`): its lines,
+        with the receipts of their ids, the clock moved with them, then to `until`."""
+        return self._import(lines, receipts, until=until)
+
     def _import(
         self,
         lines: Sequence[JournalLine],
