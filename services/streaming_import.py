@@ -40,7 +40,8 @@ import structlog
 
 from services.errors import ImportStopped, ShareFailed
 from services.journal import JournalLine, LineError, read_journal
-from services.parallel_import import MIN_LINES_A_PROCESS, share_of
+from services import parallel_import
+from services.parallel_import import share_of
 from services.unit_of_work import no_cyclic_collection
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def import_journal(
 def _shares(found: Survey, asked: int) -> int:
     if asked <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(asked, found.new // MIN_LINES_A_PROCESS))
+    return max(1, min(asked, found.new // parallel_import.MIN_LINES_A_PROCESS))
 
 
 def _add(report: ImportReport, part: ImportReport) -> None:
