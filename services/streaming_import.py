@@ -38,9 +38,9 @@ from typing import IO, TYPE_CHECKING
 
 import structlog
 
+from services import parallel_import
 from services.errors import ImportStopped, ShareFailed
 from services.journal import JournalLine, LineError, read_journal
-from services import parallel_import
 from services.parallel_import import share_of
 from services.unit_of_work import no_cyclic_collection
 
