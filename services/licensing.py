@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from eventsourcing.persistence import IntegrityError
@@ -17,11 +17,12 @@ from domain.policy import Policy
 from domain.view import licence_view
 from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
-from services import handlers
 from services.errors import ImportStopped
-from services.journal import JournalLine, LineError
 from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
 from services.unit_of_work import UnitOfWork, no_cyclic_collection
+
+if TYPE_CHECKING:  # the journal's pydantic models are built on import: not for a query (issue 17)
+    from services.journal import JournalLine, LineError
 
 log = structlog.get_logger("permis")
 
@@ -147,6 +148,8 @@ class Licensing:
 
     def check(self, lines: Sequence[JournalLine]) -> tuple[dict[str, Receipt], list[LineError]]:
         """The receipts already known, and the lines that break the clock rule (CONTRACT §1)."""
+        from services.journal import LineError
+
         receipts = self.store.permis.select_receipts([line.command.id for line in lines])
         clock = self.clock()
         errors = []
@@ -285,6 +288,8 @@ class Licensing:
             report.skipped += 1
 
     def _apply(self, uow: UnitOfWork, line: JournalLine) -> Receipt:
+        from services import handlers  # with the journal's models: only for a write (issue 17)
+
         command = line.command
         ctx = self._ctx(command.at, command.id)
         licence = uow.get(command.neph)
