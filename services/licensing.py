@@ -19,6 +19,7 @@ from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
 from services.errors import ImportStopped
 from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
+from services.recent_views import RecentViews
 from services.unit_of_work import UnitOfWork, no_cyclic_collection
 
 if TYPE_CHECKING:  # the journal's pydantic models are built on import: not for a query (issue 17)
@@ -80,6 +81,7 @@ class Licensing:
         self.policy = policy
         self.batch_size = batch_size
         self.import_processes = import_processes
+        self.recent_views = RecentViews()
         # When this process imports one share of a journal (`services.parallel_import`): which.
         self._share: tuple[int, int] | None = None
 
@@ -341,10 +343,28 @@ class Licensing:
     def view(
         self, neph: str, as_of: date | None = None, known_at: date | None = None
     ) -> dict[str, Any]:
-        """The licence view on `as_of` (default: the clock), as known at `known_at` (CONTRACT §4)."""
+        """The licence view on `as_of` (default: the clock), as known at `known_at` (CONTRACT §4).
+
+        Recent views are kept (`RecentViews`), each under the licence's version: one query for
+        the version, and a view is served again only while no event was added to it."""
         clock = self.clock()
         if as_of is not None and clock is not None and as_of > clock:
             raise UsageError(f"--as-of {as_of} is later than the clock ({clock})")
+        on_clock = as_of or clock
+        if on_clock is None:
+            return self._view(neph, as_of, known_at, clock)
+        version = self.store.stored_version(licence_id(neph))
+        key = (neph, on_clock, known_at, version)
+        hit = self.recent_views.get(key)
+        if hit is not None:
+            return hit
+        found = self._view(neph, as_of, known_at, clock)
+        self.recent_views.put(key, found)
+        return found
+
+    def _view(
+        self, neph: str, as_of: date | None, known_at: date | None, clock: date | None
+    ) -> dict[str, Any]:
         licence = self.licence(neph)
         on = as_of or clock or licence.last_recorded_on
         try:
