@@ -123,7 +123,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-import-memory-") as folder:
         for lines in args.lines:
             results[lines] = measure(lines, Path(folder), args.processes)
-            print(f"{lines:,} lines done, load {Path('/proc/loadavg').read_text().split()[:3]}")
+            load = Path("/proc/loadavg").read_text().split()[:3]
+            print(f"{int(results[lines]['lines'][0]):,} lines done, load {' '.join(load)}: "
+                  + ", ".join(f"{name} {rss:,.0f} MB ({s:,.1f} s)"
+                              for name, (rss, s) in results[lines].items() if name != "lines"),
+                  flush=True)  # fmt: skip
     sizes = list(results)
     names = [name for name in results[sizes[0]] if name != "lines"]
     header = " | ".join(f"{int(results[s]['lines'][0]):,} lines: MB (s)" for s in sizes)
