@@ -97,30 +97,38 @@ def import_(
     file: Annotated[str, typer.Argument(help="A JSON Lines journal, or - for standard input.")],
 ) -> None:
     """Validate every line, then apply them in order (CONTRACT §3)."""
-    from services.journal import parse_journal
-    from services.licensing import ImportStopped, UsageError
+    import tempfile
 
-    if file == "-":
-        text = sys.stdin.read()
-    else:
-        path = Path(file)
-        if not path.is_file():
-            err.print(f"import: {file}: no such file")
-            raise typer.Exit(2)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            err.print(f"import: {file}: cannot be read ({error})")
-            raise typer.Exit(2) from None
-    lines, errors = parse_journal(text)
-    if errors:
-        for malformed in errors:
-            err.print(str(malformed), markup=False)
-        err.print(f"{len(errors)} malformed line(s): nothing applied")
-        raise typer.Exit(2)
-    service = _service()
+    with tempfile.TemporaryDirectory(prefix="permis-import-") as folder:
+        _import_journal(file, folder)
+
+
+def _import_journal(file: str, folder: str) -> None:
+    """The file read twice, a line at a time (`services.streaming_import`): checked whole, then
+    applied; standard input is first copied under `folder`, to be read twice too."""
+    from services.licensing import ImportStopped, UsageError
+    from services.streaming_import import JournalChanged, JournalFile, import_journal, survey
+
     try:
-        report = service.import_lines(lines, processes=service.import_processes)
+        if file == "-":
+            source = JournalFile.spool(sys.stdin.buffer, folder)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                err.print(f"import: {file}: no such file")
+                raise typer.Exit(2)
+            source = JournalFile(path)
+        service = _service()
+        found = survey(
+            service, source, lambda e: err.print(str(e), markup=False), service.import_processes
+        )
+        if found.malformed:
+            err.print(f"{found.malformed} malformed line(s): nothing applied")
+            raise typer.Exit(2)
+        report = import_journal(service, source, found, processes=service.import_processes)
+    except (OSError, JournalChanged) as error:
+        err.print(f"import: {file}: cannot be read ({error})")
+        raise typer.Exit(2) from None
     except UsageError as error:
         err.print(str(error), markup=False)
         err.print("nothing applied")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
@@ -282,31 +283,51 @@ def parse_journal(text: str) -> tuple[list[JournalLine], list[LineError]]:
     """Every line of a JSON Lines journal, and every error with its line number (CONTRACT §1)."""
     lines: list[JournalLine] = []
     errors: list[LineError] = []
-    previous_at: date | None = None
     # JSON Lines ends a line with "\n" (or "\r\n") only: `str.splitlines` would also cut at
     # U+2028, U+2029, U+0085 and other breaks that JSON allows raw inside a string.
-    for number, content in enumerate(text.split("\n"), start=1):
-        content = content.removesuffix("\r")
-        if not content.strip():
-            continue
-        try:
-            raw = json.loads(content)
-        except json.JSONDecodeError as error:
-            errors.append(
-                LineError(number, f"not valid JSON ({error.msg} at column {error.colno})")
-            )
-            continue
-        parsed = parse_object(raw, number)
+    for parsed in read_journal(text.split("\n")):
         if isinstance(parsed, LineError):
             errors.append(parsed)
+        else:
+            lines.append(parsed)
+    return lines, errors
+
+
+def read_journal(contents: Iterable[str | bytes]) -> Iterator[JournalLine | LineError]:
+    """Each line of a journal in turn, parsed or with its error (CONTRACT §1), keeping none: a
+    file of any size is read in constant memory (issue 17). `contents` are the lines without
+    their "\n", as text or as the file's UTF-8 bytes."""
+    previous_at: date | None = None
+    for number, content in enumerate(contents, start=1):
+        if isinstance(content, bytes):
+            try:
+                content = content.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield LineError(
+                    number, f"not valid UTF-8 ({error.reason} at byte {error.start + 1})"
+                )
+                continue
+        parsed = parse_line(number, content.removesuffix("\r"))
+        if parsed is None:
             continue
-        if previous_at is not None and parsed.command.at < previous_at:
-            errors.append(
-                LineError(
+        if isinstance(parsed, JournalLine):
+            if previous_at is not None and parsed.command.at < previous_at:
+                yield LineError(
                     number,
                     f"at: {parsed.command.at} is earlier than the previous line's {previous_at}",
                 )
-            )
-        previous_at = parsed.command.at
-        lines.append(parsed)
-    return lines, errors
+                previous_at = parsed.command.at
+                continue
+            previous_at = parsed.command.at
+        yield parsed
+
+
+def parse_line(number: int, content: str) -> JournalLine | LineError | None:
+    """One line of a journal (without its line break): None when blank."""
+    if not content.strip():
+        return None
+    try:
+        raw = json.loads(content)
+    except json.JSONDecodeError as error:
+        return LineError(number, f"not valid JSON ({error.msg} at column {error.colno})")
+    return parse_object(raw, number)

@@ -158,7 +158,7 @@ MOTIFS: dict[str, Callable[[Values, Values, str], str]] = {
     "HolderUpdated": lambda v, o, r: _holder(v),
     "InfractionCancelled": lambda v, o, r: (
         f"Infraction {v['infraction_id']} annulée le {d(v['cancelled_on'])} : "
-        f"{labels.label(labels.GROUND, v.get('ground'))}"
+        f"{labels.label(labels.CANCELLATION_GROUND, v.get('ground'))}"
         + (f" (réf. {v['reference']})" if v.get("reference") else "")
         + " ; ses points sont rendus."
     ),

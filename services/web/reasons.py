@@ -140,7 +140,7 @@ _REFUSALS: tuple[tuple[str, Rewrite], ...] = (
         r"infraction (.+) was already cancelled on " + _DATE + r" \((\w+)\)",
         lambda m: (
             f"l'infraction {m.group(1)} a déjà été annulée le {_d(m, 2)} "
-            f"({labels.label(labels.GROUND, m.group(3))})"
+            f"({labels.label(labels.CANCELLATION_GROUND, m.group(3))})"
         ),
     ),
     (
