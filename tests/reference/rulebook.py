@@ -193,14 +193,14 @@ class Fold:
 
     def run(self) -> Fold:
         p = self.p
-        heap: list[tuple[date, int, float, str, Any]] = []
+        heap: list[Any] = []
+        self.counter = 0
         for lic in self.lic:
-            heap.append((lic.issued_on, 1, lic.seq, "issue", lic))
+            self.push(heap, (lic.issued_on, 1, lic.seq, "issue", lic))
         for w in self.ws:
-            heap.append((w.decided, 1, w.seq, "withdraw", w))
+            self.push(heap, (w.decided, 1, w.seq, "withdraw", w))
         for stage in self.stages:
-            heap.append((stage.last_day + DAY, 2, stage.seq, "stage", stage))
-        heapq.heapify(heap)
+            self.push(heap, (stage.last_day + DAY, 2, stage.seq, "stage", stage))
         s = Snapshot()
         self.s = s
         self.processed: list[Withdrawal] = []
@@ -212,7 +212,7 @@ class Fold:
         self.prob_active = False
         current_day: date | None = None
         while heap:
-            day, phase, order, kind, obj = heapq.heappop(heap)
+            day, phase, order, _, kind, obj = heapq.heappop(heap)
             if day > self.until:
                 break
             if self.stop is not None and (day, phase, order) > self.stop:
@@ -225,6 +225,11 @@ class Fold:
             self._snap(current_day)
         del p
         return self
+
+    def push(self, heap: list[Any], entry: tuple[date, int, float, str, Any]) -> None:
+        self.counter += 1
+        day, phase, order, kind, obj = entry
+        heapq.heappush(heap, (day, phase, order, self.counter, kind, obj))
 
     def _snap(self, day: date) -> None:
         s = self.s
@@ -278,7 +283,7 @@ class Fold:
             s.ceiling = s.balance
             checks = {add_months(lic.issued_on, months) for months in (12, 18, 24, 36)}
             for when in sorted(checks):
-                heapq.heappush(heap, (when, 0, 0, "anniversary", lic))
+                self.push(heap, (when, 0, 0, "anniversary", lic))
         else:
             s.balance = lic.points
             s.ceiling = param("capital_max", day) or 12
@@ -353,9 +358,9 @@ class Fold:
         self, heap: list[Any], due: date, day: date, order: float, kind: str, obj: Any
     ) -> None:
         if due <= day:
-            heapq.heappush(heap, (day, 1, order + 0.5, kind, obj))
+            self.push(heap, (day, 1, order + 0.5, kind, obj))
         else:
-            heapq.heappush(heap, (due, 0, 0, kind, obj))
+            self.push(heap, (due, 0, 0, kind, obj))
 
     def _due_full(self, day: date, heap: list[Any], order: float | None = None) -> None:
         """R-4.2 with one clock (R-10.8); at the end of probation (order None) the window runs
@@ -371,11 +376,11 @@ class Fold:
         obj = (self.token, clock, window)
         if due <= day:
             if order is None:
-                heapq.heappush(heap, (day, 0, 0.5, "r42", obj))
+                self.push(heap, (day, 0, 0.5, "r42", obj))
             else:
-                heapq.heappush(heap, (day, 1, order + 0.5, "r42", obj))
+                self.push(heap, (day, 1, order + 0.5, "r42", obj))
         else:
-            heapq.heappush(heap, (due, 0, 0, "r42", obj))
+            self.push(heap, (due, 0, 0, "r42", obj))
 
     def _broken(self, start: date, due: date, exclude: list[Withdrawal]) -> bool:
         return any(
