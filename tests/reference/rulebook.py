@@ -28,6 +28,10 @@ POINT_STAGES = {"voluntary", "mandatory"}
 DRUGS_AND_ALCOHOL = "drugs_and_alcohol"
 DRUGS_AND_ALCOHOL_FROM = date(2025, 7, 11)
 TRAINING_FROM = date(2019, 1, 1)
+# A restoration already due when its withdrawal is decided takes effect after all of
+# that day's lines: two old infractions decided the same day, in either order, give the same
+# balance, and p17 shows it on the decision day itself.
+END_OF_DAY = 10.0**12
 
 
 def d(value: str | None) -> date | None:
@@ -358,7 +362,7 @@ class Fold:
         self, heap: list[Any], due: date, day: date, order: float, kind: str, obj: Any
     ) -> None:
         if due <= day:
-            self.push(heap, (day, 1, order + 0.5, kind, obj))
+            self.push(heap, (day, 1, END_OF_DAY, kind, obj))
         else:
             self.push(heap, (due, 0, 0, kind, obj))
 
@@ -378,7 +382,7 @@ class Fold:
             if order is None:
                 self.push(heap, (day, 0, 0.5, "r42", obj))
             else:
-                self.push(heap, (day, 1, order + 0.5, "r42", obj))
+                self.push(heap, (day, 1, END_OF_DAY, "r42", obj))
         else:
             self.push(heap, (due, 0, 0, "r42", obj))
 
@@ -582,7 +586,7 @@ class Reference:
         months = param("new_licence_delay_months", returned) or 6
         years = param("repeat_invalidation_window_years", notified) or 5
         for other, when in f.notified.items():
-            if other == key or other in f.annulled or when is None:
+            if other == key or other in f.annulled or other not in f.invalidations or when is None:
                 continue
             if when <= notified and notified <= add_years(when, years):
                 months = param("new_licence_delay_months_repeat", returned) or 12
@@ -726,8 +730,8 @@ class Reference:
             if letter.delivered_at is None or letter.delivered_at > at:
                 continue
             key = letter.invalidation
-            if key in f.annulled and f.annulled[key] <= st.last_day:
-                continue
+            if key in f.annulled or key not in f.invalidations:
+                continue  # annulled, or undone by a credit dated before it
             if letter.delivered_on > st.last_day:
                 continue
             later = [x for x in p.licences if key and x.idx > key[0] and x.issued_on <= st.last_day]
@@ -958,6 +962,8 @@ class Reference:
             key = letter.invalidation
             annulled = f.annulled.get(key)
             if annulled is not None and annulled <= as_of:
+                continue
+            if key not in f.invalidations:  # a credit dated before it undid it
                 continue
             due = jours_francs(
                 letter.delivered_on, param("licence_return_jours_francs", letter.delivered_on) or 10
