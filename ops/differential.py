@@ -290,6 +290,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"seed {seed} {item['neph']} on {item['on']}: {item['kind']}")
                 for key, value in item["diff"].items():
                     print(f"    {key}: {json.dumps(value, default=str)}")
+        if totals["journals"] % 10 == 0:
+            print(
+                f"... {totals['journals']} journals, {totals['views']} views, "
+                f"{disagreeing} disagreeing",
+                file=sys.stderr,
+                flush=True,
+            )
         if args.out and result["found"]:
             args.out.mkdir(parents=True, exist_ok=True)
             (args.out / f"seed-{seed}.json").write_text(
