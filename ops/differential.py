@@ -80,7 +80,17 @@ def differences(engine: dict[str, Any] | None, ref: dict[str, Any] | None) -> di
     a, b = comparable(engine), comparable(ref)
     if a is None or b is None:
         return {} if a == b else {"view": {"engine": a is not None, "reference": b is not None}}
-    return {k: {"engine": a[k], "reference": b[k]} for k in FIELDS if a[k] != b[k]}
+    found = {k: {"engine": a[k], "reference": b[k]} for k in FIELDS if a[k] != b[k]}
+    same_day = sorted(a["letters"], key=_day_type) == sorted(b["letters"], key=_day_type)
+    if "letters" in found and same_day:
+        # The rule book orders letters by sent_on only ("oldest first"): letters sent the same day
+        # in another order are reported apart, as the rule book's silence, not as a finding.
+        found["letters sent the same day, in another order"] = found.pop("letters")
+    return found
+
+
+def _day_type(letter: dict[str, Any]) -> tuple[str, str]:
+    return (letter["sent_on"], letter["type"])
 
 
 class Permis:

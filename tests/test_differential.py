@@ -50,8 +50,9 @@ def _public_scenarios() -> list[Path]:
 )
 @pytest.mark.parametrize("path", _public_scenarios(), ids=lambda p: p.stem)
 def test_reference_reads_the_public_scenarios_as_the_rule_book_does(path: Path) -> None:
-    """The reference (R-0 to R-10) answers every check of the public scenarios: what was shown on
-    D, the as-of checks, and the refused lines (CONTRACT §5)."""
+    """The reference (R-0 to R-12, corrections and suspensions switched on) answers every check
+    of the public scenarios: what was shown on D, the as-of checks, and the refused lines
+    (CONTRACT §5)."""
     scenario = json.loads(path.read_text(encoding="utf-8"))
     lines = scenario["journal"]
     last = max(date.fromisoformat(x["at"]) for x in lines)
@@ -60,9 +61,8 @@ def test_reference_reads_the_public_scenarios_as_the_rule_book_does(path: Path) 
     for check, as_of_only in checks:
         on = date.fromisoformat(check["on"])
         known = max(last, on) if as_of_only else on
-        view = Reference([x for x in lines if date.fromisoformat(x["at"]) <= known]).view(
-            check["neph"], on, known
-        )
+        known_lines = [x for x in lines if date.fromisoformat(x["at"]) <= known]
+        view = Reference(known_lines, corrections=True).view(check["neph"], on, known)
         assert view is not None, check
         for key, expected in check["expect"].items():
             got = view[key]
@@ -71,7 +71,7 @@ def test_reference_reads_the_public_scenarios_as_the_rule_book_does(path: Path) 
             elif isinstance(expected, list) and expected and isinstance(expected[0], dict):
                 got = [{k: g.get(k) for k in e} for g, e in zip(got, expected, strict=False)]
             assert got == expected, (check["on"], key)
-    assert set(Reference(lines).refused) == set(scenario.get("refused", []))
+    assert set(Reference(lines, corrections=True).refused) == set(scenario.get("refused", []))
 
 
 def test_generator_is_seeded_and_writes_every_journal_type() -> None:

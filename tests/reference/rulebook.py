@@ -28,6 +28,7 @@ POINT_STAGES = {"voluntary", "mandatory"}
 DRUGS_AND_ALCOHOL = "drugs_and_alcohol"
 DRUGS_AND_ALCOHOL_FROM = date(2025, 7, 11)
 TRAINING_FROM = date(2019, 1, 1)
+CORRECTIONS = {"infraction.cancel", "suspension.record", "suspension.lift"}  # R-11, R-12
 # A restoration already due when its withdrawal is decided (R-10.7) takes effect after all of
 # that day's lines: two old infractions decided the same day, in either order, give the same
 # balance (R-10.8), and p17 shows it on the decision day itself.
@@ -60,6 +61,9 @@ class Withdrawal:
     points: int  # after the cap of R-2.4 (R-10.1, R-10.2)
     cls: str
     seq: int
+    raw: int = 0
+    occasion: str | None = None
+    drugs: bool = False
 
 
 @dataclass
@@ -100,6 +104,8 @@ class Person:
         default_factory=dict
     )  # key -> (on, at)
     occasions: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
+    cancels: dict[str, date] = field(default_factory=dict)  # R-11: infraction -> recorded on
+    suspensions: list[dict[str, Any]] = field(default_factory=list)  # R-12
 
 
 @dataclass
@@ -132,7 +138,10 @@ class Fold:
         self.until = until
         self.skip_blocking = skip_blocking  # invalidations annulled in the end (R-10.21)
         self.lic = [x for x in person.licences if x.at <= known]
-        self.ws = [w for w in person.withdrawals if w.decided <= known]
+        cancelled = {i for i, at in person.cancels.items() if at <= known}
+        self.ws = [w for w in person.withdrawals if w.decided <= known and w.inf not in cancelled]
+        if cancelled:  # R-11.2: as if never recorded, its occasion's cap included
+            self.ws = [_recapped(w, self.ws) for w in self.ws]
         self.trainings = [c for c, at in person.trainings if at <= known]
         self.stages = [
             s
@@ -179,6 +188,10 @@ class Fold:
                 and w.decided <= x
                 and w.decided < short
                 for w in self.ws
+            )
+            lost = lost or any(  # R-12.3: a suspension that starts in that period
+                s["at"] <= self.known and lic.issued_on <= s["first"] < short and s["first"] <= x
+                for s in self.p.suspensions
             )
             if not lost:
                 return short
@@ -485,6 +498,30 @@ class Fold:
             s.invalidation_start = None
 
 
+def last_day(suspension: dict[str, Any], known: date) -> date:
+    """A suspension's last day as known at `known`: the day before a lift (R-12.1, R-12.2)."""
+    days = [day for day, at in suspension["lifts"] if at <= known]
+    return min([suspension["last"], *days])
+
+
+def _recapped(w: Withdrawal, ws: list[Withdrawal]) -> Withdrawal:
+    """The points of `w` under the cap of R-2.4 counted on `ws` only (R-10.1, R-11.2)."""
+    if w.occasion is None:
+        return w
+    taken = 0
+    drugs = False
+    for other in ws:
+        if other.occasion != w.occasion:
+            continue
+        drugs = drugs or other.drugs
+        cap = 9 if drugs else (param("simultaneous_cap", other.committed) or 8)
+        points = max(0, min(other.raw, cap - taken))
+        if other is w:
+            return Withdrawal(**{**w.__dict__, "points": points})
+        taken += points
+    return w
+
+
 def fold(person: Person, known: date, until: date) -> Fold:
     """Two passes: which invalidations end annulled, then the fold where those never blocked R-4
     (R-10.21)."""
@@ -537,6 +574,8 @@ class Reference:
             return self._issue(line, at)
         if p is None or not p.licences:
             return "unknown licence"
+        if not self.corrections and kind in CORRECTIONS:
+            return "type not handled by the reference (corrections=False)"
         handler = getattr(self, "_" + kind.replace(".", "_"), None)
         if handler is None:
             return "type not handled by the reference"
@@ -623,6 +662,8 @@ class Reference:
             return "unknown infraction (R-2.6)"
         if inf["established"]:
             return "already established (R-2.6)"
+        if inf.get("cancelled"):
+            return "cancelled (R-11.4)"
         inf["established"] = True
         est = d(line["established_on"])
         assert est is not None
@@ -649,6 +690,10 @@ class Reference:
             points=points,
             cls=inf["cls"],
             seq=line["_seq"],
+            raw=inf["points"],
+            occasion=occ,
+            drugs=inf["offence"] == DRUGS_AND_ALCOHOL
+            and inf["committed"] >= DRUGS_AND_ALCOHOL_FROM,
         )
         p.withdrawals.append(w)
         if points <= 0:
@@ -680,7 +725,7 @@ class Reference:
             and points >= threshold
             and lic.issued_on <= w.committed < prob_end
         ):
-            p.letters.append(Letter("48N", at, line["_seq"]))
+            p.letters.append(Letter("48N", at, line["_seq"], stage=w.inf))
         elif not probationary and after <= (param("low_balance_threshold", at) or 6):
             p.letters.append(Letter("48M", at, line["_seq"]))
         else:
@@ -747,6 +792,62 @@ class Reference:
                 or other.first_day >= add_years(st.first_day, years)
             ):
                 return "one stage a year (R-5.4)"
+        return None
+
+    def _infraction_cancel(self, p: Person, line: dict[str, Any], at: date) -> str | None:
+        """R-11.1, R-11.4."""
+        inf = p.infractions.get(line["infraction_id"])
+        if inf is None:
+            return "unknown infraction (R-11.4)"
+        if inf.get("cancelled"):
+            return "already cancelled (R-11.4)"
+        cancelled_on = d(line["cancelled_on"])
+        assert cancelled_on is not None
+        if cancelled_on > at:
+            return "cancelled_on after the line's date (R-11.4)"
+        if inf["licence"] < p.licences[-1].idx:
+            return "infraction of a replaced licence (R-11.4)"
+        inf["cancelled"] = True
+        p.cancels[line["infraction_id"]] = at
+        return None
+
+    def _suspension_record(self, p: Person, line: dict[str, Any], at: date) -> str | None:
+        """R-12.1, R-12.4."""
+        first, last = d(line["first_day"]), d(line["last_day"])
+        assert first is not None and last is not None
+        if last < first:
+            return "last_day before first_day (R-12.4)"
+        snap = fold(p, at, at).at(at)
+        if snap is None or snap.invalidation is not None:
+            return "licence not issued or invalidated (R-12.4)"
+        for s in p.suspensions:
+            if s["kind"] == line["kind"] and s["first"] <= last and first <= last_day(s, at):
+                return "overlaps a suspension of the same kind (R-12.4)"
+        p.suspensions.append(
+            {
+                "kind": line["kind"],
+                "first": first,
+                "last": last,
+                "at": at,
+                "seq": line["_seq"],
+                "lifts": [],
+            }
+        )
+        return None
+
+    def _suspension_lift(self, p: Person, line: dict[str, Any], at: date) -> str | None:
+        """R-12.1: ends early the suspensions in force on lifted_on (of its kind when given)."""
+        lifted = d(line["lifted_on"])
+        assert lifted is not None
+        hit = [
+            s
+            for s in p.suspensions
+            if s["first"] <= lifted <= last_day(s, at) and line.get("kind") in (None, s["kind"])
+        ]
+        if not hit:
+            return "no suspension in force that day (R-12.4)"
+        for s in hit:
+            s["lifts"].append((lifted - DAY, at))
         return None
 
     def _licence_return(self, p: Person, line: dict[str, Any], at: date) -> str | None:
@@ -832,6 +933,20 @@ class Reference:
             for x in sorted(p.letters, key=lambda x: (x.sent_on, x.seq))
             if x.sent_on <= as_of and x.sent_on <= known_at
         ]
+        suspensions = [
+            {
+                "kind": s["kind"],
+                "first_day": s["first"].isoformat(),
+                "last_day": last_day(s, known_at).isoformat(),
+            }
+            for s in sorted(p.suspensions, key=lambda s: (s["first"], s["seq"]))
+            if s["at"] <= known_at and s["first"] <= as_of
+        ]
+        if status == "valid" and any(
+            s["at"] <= known_at and s["first"] <= as_of <= last_day(s, known_at)
+            for s in p.suspensions
+        ):
+            status = "suspended"  # R-12.2
         obligations, flags = self._obligations(p, f, as_of, known_at)
         stages = []
         for st in sorted(p.stages.values(), key=lambda s: (s.first_day, s.seq)):
@@ -872,6 +987,7 @@ class Reference:
             "flags": flags,
             "stages": stages,
             "new_licence_possible_on": possible,
+            **({"suspensions": suspensions} if self.corrections else {}),
         }
 
     def _obligations(
@@ -887,6 +1003,9 @@ class Reference:
         for letter in p.letters:
             if letter.type != "48N" or letter.sent_on > as_of or letter.sent_on > known_at:
                 continue
+            cancelled = p.cancels.get(letter.stage or "")
+            if cancelled is not None and cancelled <= known_at:
+                continue  # R-11.3: the obligation only this infraction's 48N opened
             notified = (
                 letter.delivered_on
                 if letter.delivered_at is not None and letter.delivered_at <= known_at
