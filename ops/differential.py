@@ -50,6 +50,9 @@ FIELDS = (
 REFUSED = re.compile(r"^line \d+: (\S+) refused: ")
 
 
+CORRECTIONS = False  # R-11 and R-12 lines in the journals, suspensions compared (--corrections)
+
+
 def comparable(view: dict[str, Any] | None) -> dict[str, Any] | None:
     """The fields of CONTRACT §4 both sides must agree on; a refusal's wording is the engine's
     own, so only whether there is one is compared."""
@@ -73,6 +76,11 @@ def comparable(view: dict[str, Any] | None) -> dict[str, Any] | None:
         }
         for x in view.get("stages", [])
     ]
+    if CORRECTIONS:
+        out["suspensions"] = [
+            {k: x.get(k) for k in ("kind", "first_day", "last_day")}
+            for x in view.get("suspensions", [])
+        ]
     return out
 
 
@@ -80,7 +88,7 @@ def differences(engine: dict[str, Any] | None, ref: dict[str, Any] | None) -> di
     a, b = comparable(engine), comparable(ref)
     if a is None or b is None:
         return {} if a == b else {"view": {"engine": a is not None, "reference": b is not None}}
-    found = {k: {"engine": a[k], "reference": b[k]} for k in FIELDS if a[k] != b[k]}
+    found = {k: {"engine": a[k], "reference": b[k]} for k in a if a[k] != b[k]}
     same_day = sorted(a["letters"], key=_day_type) == sorted(b["letters"], key=_day_type)
     if "letters" in found and same_day:
         # The rule book orders letters by sent_on only ("oldest first"): letters sent the same day
@@ -149,7 +157,7 @@ def checkpoints(lines: list[dict[str, Any]], rng: random.Random, most: int) -> l
 
 
 def play(seed: int, most: int, workdir: Path) -> dict[str, Any]:
-    lines = generate(seed)
+    lines = generate(seed, corrections=CORRECTIONS)
     rng = random.Random(seed * 31 + 7)
     days = checkpoints(lines, rng, most)
     nephs = sorted({x["neph"] for x in lines})
@@ -168,7 +176,7 @@ def play(seed: int, most: int, workdir: Path) -> dict[str, Any]:
             if batch:
                 refused_engine |= permis.load(batch)[1]
             permis.run("tick", "--to", day.isoformat())
-            ref = Reference(lines[:done])
+            ref = Reference(lines[:done], corrections=CORRECTIONS)
             for neph in nephs:
                 live[day, neph] = shown = permis.show(neph)
                 views += 1
@@ -176,7 +184,7 @@ def play(seed: int, most: int, workdir: Path) -> dict[str, Any]:
                 if diff:
                     found.append({"kind": "shown on D", "on": day, "neph": neph, "diff": diff})
         final = days[-1]
-        ref = Reference(lines)
+        ref = Reference(lines, corrections=CORRECTIONS)
         refused_ref = set(ref.refused)
         if refused_engine != refused_ref:
             found.append(
@@ -280,7 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", type=int, default=16, help="checkpoints per journal")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--corrections",
+        action="store_true",
+        help="R-11 and R-12 lines too (infraction.cancel, suspension.*)",
+    )
     args = parser.parse_args(argv)
+    global CORRECTIONS
+    CORRECTIONS = args.corrections
     os.environ.setdefault("PERMIS_LOG_LEVEL", "WARNING")
     shm = Path("/dev/shm")  # SQLite syncs cost more than the checks on a disk
     workdir = Path(tempfile.mkdtemp(prefix="differential-", dir=shm if shm.is_dir() else None))

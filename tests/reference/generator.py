@@ -26,13 +26,17 @@ ORDER = {
     "attestation.receive": 5,
     "letter.delivered": 6,
     "licence.return": 7,
+    "infraction.cancel": 8,
+    "suspension.record": 9,
+    "suspension.lift": 10,
 }
 BASES = ["fine_paid", "increased_fine_title", "composition_penale", "final_conviction"]
 ROUTES = ["traditional", "aac", "supervised"]
 
 
 class Person:
-    def __init__(self, rng: random.Random, neph: str, tag: str) -> None:
+    def __init__(self, rng: random.Random, neph: str, tag: str, corrections: bool = False) -> None:
+        self.corrections = corrections  # R-11 and R-12 lines too
         self.rng = rng
         self.neph = neph
         self.tag = tag
@@ -79,13 +83,15 @@ class Person:
         return pick
 
 
-def generate(seed: int, persons: int | None = None) -> list[dict[str, Any]]:
+def generate(
+    seed: int, persons: int | None = None, corrections: bool = False
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     count = persons if persons is not None else rng.choice([1, 1, 2, 3])
     everyone: list[tuple[date, int, int, dict[str, Any]]] = []
     for k in range(count):
         neph = f"{(seed * 7919 + k * 104729) % 10**11:011d}{k % 10}"
-        person = Person(rng, neph, f"s{seed}p{k}")
+        person = Person(rng, neph, f"s{seed}p{k}", corrections)
         _history(person)
         everyone.extend((at, order, n + 1000 * k, line) for at, order, n, line in person.lines)
     everyone.sort(key=lambda x: (x[0], x[1], x[2]))
@@ -140,6 +146,8 @@ def _history(p: Person) -> None:
                 cursor = reissued
                 rough = 6
                 prob_until = add_years(cursor, 3)
+        elif roll < 0.68 and p.corrections:
+            _suspension(p, cursor)
         elif roll < 0.8:
             kind = rng.choice(
                 ["voluntary"] * 6 + ["mandatory", "composition_penale", "complementary_penalty"]
@@ -203,6 +211,18 @@ def _infraction(
                 infraction_id=iid,
                 established_on=est,
                 basis="fine_paid",
+            )
+        if p.corrections and rng.random() < 0.1:  # R-11: cancelled, sometimes before establishment
+            when = decided + timedelta(days=rng.choice([-5, 0, 3, 60, 400]))
+            when = max(when, recorded)
+            p.add(
+                when,
+                "infraction.cancel",
+                infraction_id=iid,
+                cancelled_on=when - timedelta(days=rng.choice([0, 2, 10])),
+                ground=rng.choice(
+                    ["acquittal", "administrative_annulment", "designation", "recording_error"]
+                ),
             )
         known = offence(fields["offence"], committed)
         points = known[1] if known else fields["points"]
@@ -282,3 +302,23 @@ def _invalidation(p: Person, cursor: date) -> date | None:
     if rng.random() < 0.05:
         p.add(at, "licence.issue", issued_on=issued, route="traditional")
     return at
+
+
+def _suspension(p: Person, cursor: date) -> None:
+    """R-12: an administrative or judicial suspension, sometimes lifted early or overlapping."""
+    rng = p.rng
+    first = p.day(cursor - timedelta(days=20), cursor + timedelta(days=20))
+    last = first + timedelta(days=rng.choice([0, 30, 90, 180, 365]))
+    p.add(
+        max(cursor, first - timedelta(days=5)),
+        "suspension.record",
+        kind=rng.choice(["administrative", "judicial"]),
+        first_day=first,
+        last_day=last,
+    )
+    if rng.random() < 0.3:
+        lifted = first + timedelta(days=rng.randint(0, (last - first).days + 5))
+        fields: dict[str, Any] = {"lifted_on": lifted}
+        if rng.random() < 0.5:
+            fields["kind"] = rng.choice(["administrative", "judicial"])
+        p.add(max(cursor, lifted), "suspension.lift", **fields)
