@@ -314,8 +314,8 @@ class Fold:
         if day >= end:
             self.prob_active = False
             s.ceiling = param("capital_max", day) or 12
-            if self.clean(lic, end) and not blocked:
-                s.balance = s.ceiling  # the last gain
+            if self.clean(lic, end):  # the last gain, "whatever its balance",
+                s.balance = s.ceiling  # even on an invalidated licence (the literal reading)
             self._due_full(day, heap)
             return
         is_anniversary = any(add_years(lic.issued_on, k) == day for k in range(1, 4))
