@@ -121,6 +121,7 @@ class Invalidation:
     returned_on: date | None = None
     new_licence_possible_on: date | None = None
     annulled: bool = False
+    position: int = -1  # the event that decided it: a return recorded before it is not its own
 
 
 @dataclass
@@ -380,22 +381,22 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
             oid, ObligationKind.MANDATORY_STAGE, event.effective_on, None
         )
     if event.letter == LetterType.L48SI:
-        _invalidate(state, event.infraction_id, event.effective_on)
+        _invalidate(state, event.infraction_id, event.effective_on, position)
     if event.letter is not None:  # last: what its notification starts is there (`_deliver`)
         _send(state, Letter(event.letter, event.infraction_id, event.effective_on))
 
 
-def _invalidate(state: LicenceState, ref: str, decided_on: date) -> None:
+def _invalidate(state: LicenceState, ref: str, decided_on: date, position: int) -> None:
     """The balance reached 0: the licence's invalidation, pending its 48SI (R-7.1)."""
     state.status = Status.INVALIDATION_PENDING
-    state.invalidations.append(Invalidation(ref, decided_on, state.generation))
+    state.invalidations.append(Invalidation(ref, decided_on, state.generation, position=position))
     if state.unsent_invalidation == ref:
         state.unsent_invalidation = None
 
 
 @_apply.register
 def _decided(event: ev.InvalidationDecided, state: LicenceState, position: int) -> None:
-    _invalidate(state, event.ref, event.effective_on)
+    _invalidate(state, event.ref, event.effective_on, position)
     _send(state, Letter(event.letter, event.ref, max(event.effective_on, event.recorded_on)))
 
 
@@ -612,7 +613,9 @@ def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -
 @_apply.register
 def _returned(event: ev.LicenceReturned, state: LicenceState, position: int) -> None:
     number = state.current_invalidation_index
-    if number is None:
+    if number is None or state.invalidations[number].position > position:
+        # R-10.17: the return was recorded for an invalidation since annulled; the one that took
+        # its place, decided after the return was recorded, needs a return of its own.
         return
     invalidation = _own_item(state.invalidations, number)
     invalidation.returned_on = event.returned_on
