@@ -310,7 +310,6 @@ class Fold:
             return
         end = self.end_of(lic, day)
         s = self.s
-        blocked = self.blocked()
         if day >= end:
             self.prob_active = False
             s.ceiling = param("capital_max", day) or 12
@@ -319,7 +318,9 @@ class Fold:
             self._due_full(day, heap)
             return
         is_anniversary = any(add_years(lic.issued_on, k) == day for k in range(1, 4))
-        if is_anniversary and self.clean(lic, day) and not blocked:
+        # gives back R-4 restorations under an annulled invalidation, not yearly gains:
+        # no gain while an invalidation stands on the anniversary (the rule book is silent).
+        if is_anniversary and self.clean(lic, day) and s.invalidation is None:
             gain = param(f"probation_yearly_gain_{lic.route}", lic.issued_on) or 2
             s.ceiling = min(12, s.ceiling + gain)
             s.balance = min(s.ceiling, s.balance + gain)
