@@ -727,22 +727,21 @@ class Licence(Aggregate):
             if annulled is not None:
                 self._record(ctx, annulled)
                 self._credit_refused_stages(ctx, why)
-                again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
-                if again is not None:
-                    self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
-        # A later withdrawal that, without what it no longer gives, brings the balance from above 0
-        # to 0 is a new invalidation with its own 48SI (R-11.3, R-10.17).
-        again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
-        if again is not None:
-            self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
         revoked_end = probation_end_revoked(
             self.state(ctx.law, FAR_FUTURE), self.history, infraction
         )
         if revoked_end is not None:
             self._record(ctx, revoked_end)
         # Restorations, yearly gains and the end of probation it had prevented fall due again,
-        # on their legal dates (R-4, R-1.4, R-1.6): decided now, as a late decision is.
+        # on their legal dates (R-4, R-1.4, R-1.6): decided now, as a late decision is, and before
+        # judging a later withdrawal, which they may keep above 0 (R-11.3).
         self.advance(ctx, ctx.recorded_on, cause=why)
+        # A later withdrawal that, without what it no longer gives, brings the balance from above 0
+        # to 0 is a new invalidation with its own 48SI (R-11.3, R-10.17).
+        again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
+        if again is not None:
+            self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
+            self.advance(ctx, ctx.recorded_on, cause=why)
 
     def _credit_refused_stages(self, ctx: Context, why: str) -> None:
         """A stage refused its points because the 48SI had been notified (R-5.5) is credited on

@@ -88,8 +88,12 @@ def generated_before_the_law(licences: int, seed: int) -> list[dict[str, Any]]:
 
 
 def journals() -> list[list[dict[str, Any]]]:
+    # The public scenarios, and the project's of corrections and suspensions, whose
+    # consequences no public scenario reaches.
+    corrections = sorted((Path(__file__).parent / "scenarios").glob("[ku][0-9]*.json"))
     scenarios = [
-        before_the_law(json.loads(p.read_text())["journal"]) for p in passing_public_scenarios()
+        before_the_law(json.loads(p.read_text())["journal"])
+        for p in [*passing_public_scenarios(), *corrections]
     ]
     # The mandatory stage of p05 done in time, its attestation received after the breach: the
     # non-compliance flag cleared (FlagsCleared, R-6.1).
@@ -99,6 +103,8 @@ def journals() -> list[list[dict[str, Any]]]:
          "last_day": "2022-07-21"},
         {"id": "late-attestation", "at": "2022-08-25", "type": "attestation.receive",
          "neph": "100000000001", "stage_id": "s-late", "received_on": "2022-08-25"},
+        {"id": "moved", "at": "2022-09-01", "type": "holder.update", "neph": "100000000001",
+         "address": {"line1": "3 rue de la Paix", "postcode": "75002", "city": "Paris"}},
     ]  # fmt: skip
     p05 = json.loads((SCENARIOS / "p05_probation_48N_missed.json").read_text())["journal"]
     return [*scenarios, before_the_law(p05 + late), generated_before_the_law(500, 17)]

@@ -96,10 +96,17 @@ def probation_effects(state: LicenceState) -> list[Effect]:
     (R-10.11); a yearly gain goes to a valid licence only.
     """
     end = probation_end(state)
-    if end is None or state.probation_started_on is None:
+    if state.probation_started_on is None:
         return []
-    end_on, shortened = end
-    effects = [Effect(end_on, RANK + 1, "probation_end", _end(end_on, shortened))]
+    if end is not None:
+        end_on, shortened = end
+        effects = [Effect(end_on, RANK + 1, "probation_end", _end(end_on, shortened))]
+    elif state.probation_ended_on is not None:
+        # Probation over: a gain of an anniversary before its end is still due when a
+        # cancellation removed the only infraction that withheld it (R-11.3, R-1.4).
+        end_on, effects = state.probation_ended_on, []
+    else:
+        return []
     credited = sum(1 for r in state.restorations_now() if r.rule == "R-1.4")
     anniversary = add_years(state.probation_started_on, credited + 1)
     valid = state.status == Status.VALID
