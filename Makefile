@@ -6,7 +6,9 @@ PYTHON_EXE := $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 VENV := .venv
 BIN := $(VENV)/bin
 SHARED := ../shared
-DEMO_DB := var/demo.sqlite
+# The demo goes into the CLI's default store (infrastructure/settings.py), so that `permis licence
+# show 075000000001` after `make run` finds it without any setting.
+DEMO_DB := var/permis.sqlite
 TODAY := $(shell date +%F)
 CHROMIUM := /usr/bin/chromium
 # WeasyPrint (the relevés' PDFs, services/documents) needs Debian's pango and a font.
@@ -43,10 +45,12 @@ audit: install
 
 demo: install $(PANGO)
 	mkdir -p var
-	PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING $(BIN)/permis import ops/demo/journal.jsonl || [ $$? -eq 1 ]
-	PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING $(BIN)/permis tick --to $(TODAY)
+	$(DEMO_ENV) $(BIN)/permis import ops/demo/journal.jsonl || [ $$? -eq 1 ]
+	$(DEMO_ENV) $(BIN)/permis tick --to $(TODAY)
 	@for neph in $$(grep -o '"neph": *"[0-9]*"' ops/demo/journal.jsonl | grep -o '[0-9]\{12\}' | sort -u); do \
-		PERMIS_DATABASE_URL=sqlite:///$(DEMO_DB) PERMIS_LOG_LEVEL=WARNING $(BIN)/permis licence show $$neph; done
+		$(DEMO_ENV) $(BIN)/permis licence show $$neph; done
+	@echo "The demo is in $(DEMO_DB), the default store of .venv/bin/permis (e.g. .venv/bin/permis licence show 075000000001);"
+	@echo "from another folder or shell: export PERMIS_DATABASE_URL=sqlite:///$(abspath $(DEMO_DB))"
 
 run: demo
 	@echo '$(DEMO_PASSWORD)' | $(DEMO_ENV) $(BIN)/permis users add $(DEMO_USER) --role operator || [ $$? -eq 1 ]

@@ -160,6 +160,15 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             row = curs.fetchone()
             return row["clock"] if row else None
 
+    def has_events_table(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AS found",
+                (f"{self.datastore.schema}.{self.events_table_name}",),
+            )
+            row = curs.fetchone()
+            return bool(row and row["found"])
+
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(

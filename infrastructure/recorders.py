@@ -56,6 +56,10 @@ class PermisRecorder:
     def select_clock(self) -> date | None:
         raise NotImplementedError
 
+    def has_events_table(self) -> bool:
+        """Whether the store's events table exists (a store that was never written has none)."""
+        raise NotImplementedError
+
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         """Those of `originator_ids` that have events (one query for many licences)."""
         raise NotImplementedError

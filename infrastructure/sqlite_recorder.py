@@ -147,6 +147,14 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
             row = c.fetchone()
             return date.fromisoformat(row["clock"]) if row else None
 
+    def has_events_table(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (self.events_table_name,),
+            )
+            return c.fetchone() is not None
+
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         found: set[UUID] = set()
         with self.datastore.transaction(commit=False) as c:

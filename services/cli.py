@@ -62,17 +62,24 @@ def _configured(wire: Callable[[], T]) -> T:
     """`wire()` builds something from the PERMIS_* settings; a bad one (a ValueError: an unknown
     store URL, a policy that is not a number, a missing secret key) is bad usage, exit 2
     (CONTRACT §3), the same for every command."""
+    from infrastructure.store import NoStore
+
     try:
         return wire()
+    except NoStore as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(2) from None
     except ValueError as error:
-        err.print(f"configuration: {error}")
+        err.print(f"configuration: {error}", markup=False)
         raise typer.Exit(2) from None
 
 
-def _service() -> Licensing:
+def _service(create: bool = False) -> Licensing:
+    """The application service; a command that only reads (`create` false) on a store that
+    does not exist stops with exit 2 rather than create an empty one (issue 19)."""
     from services.bootstrap import build
 
-    return _configured(build)
+    return _configured(lambda: build(existing=not create))
 
 
 @app.callback()
@@ -118,7 +125,7 @@ def import_(
             err.print(str(malformed), markup=False)
         err.print(f"{len(errors)} malformed line(s): nothing applied")
         raise typer.Exit(2)
-    service = _service()
+    service = _service(create=True)
     try:
         report = service.import_lines(lines, processes=service.import_processes)
     except UsageError as error:
@@ -145,7 +152,7 @@ def tick(
 
     day = _date(to, "--to")
     assert day is not None
-    service = _service()
+    service = _service(create=True)
     try:
         effects = service.tick(day)
     except UsageError as error:

@@ -154,13 +154,15 @@ def _records() -> Records:
     """The relevés on the store, signed with its secret key (the key first: a missing one is
     reported before the store is opened)."""
     from infrastructure.settings import load_settings
+    from infrastructure.store import check_exists
     from infrastructure.users import load_secret_key
     from services.bootstrap import build
     from services.records import Records
 
     settings = load_settings()
+    check_exists(settings.database_url)  # before the key, which a SQLite store keeps beside it
     key = load_secret_key(settings.database_url)
-    service: Licensing = build(settings)
+    service: Licensing = build(settings, existing=True)
     return Records(service, key, settings.public_url)
 
 

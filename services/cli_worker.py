@@ -30,7 +30,7 @@ def worker(
 
     pinned = _date(today, "--today")
     clock: Clock = FixedClock(pinned) if pinned else SystemClock()
-    process = Worker(_service(), clock, use_lock=lock)
+    process = Worker(_service(create=True), clock, use_lock=lock)
     process.install_signal_handlers()
     try:
         if not once:
