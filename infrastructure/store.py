@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import ALL_EVENTS
 from domain.licence import Licence
+from infrastructure.database import HEAD_REVISION
 from infrastructure.recorders import PermisRecorder
 from infrastructure.settings import sqlite_path, store_kind
 from infrastructure.transcoding import DateAsISO, EventAsDict, OrjsonTranscoder
@@ -96,6 +97,12 @@ class LicenceStore(Application):
         if existing and not self.permis.has_events_table():
             self.close()
             raise NoStore(url)
+        if create_tables and self.permis.schema_revision() != HEAD_REVISION:
+            # A new store, or one of an earlier release: Alembic brings the service's tables
+            # and the read models to head (SQLAlchemy is loaded for that only).
+            from infrastructure.database import ensure_schema_at
+
+            ensure_schema_at(url)
 
     def save(self, *licences: Licence | None, **kwargs: Any) -> list[Recording[UUID]]:  # type: ignore[override]
         """The library's `save` for licences: their new events and `kwargs` in one transaction,

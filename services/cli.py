@@ -253,7 +253,15 @@ def audit(
 def _register_extensions() -> None:
     """Command groups of their own modules (reports, worker, projections, web, anchor, holders):
     one line each."""
-    from services import cli_anchor, cli_holders, cli_projections, cli_reports, cli_web, cli_worker
+    from services import (
+        cli_anchor,
+        cli_db,
+        cli_holders,
+        cli_projections,
+        cli_reports,
+        cli_web,
+        cli_worker,
+    )
 
     cli_reports.register(app)
     cli_worker.register(app)
@@ -261,6 +269,7 @@ def _register_extensions() -> None:
     cli_projections.register(app)
     cli_anchor.register(app)
     cli_holders.register(app)
+    cli_db.register(app)
 
 
 _register_extensions()
