@@ -138,3 +138,27 @@ class LicenceStore(Application):
     def permis(self) -> PermisRecorder:
         """The recorder, with the service's tables."""
         return cast(PermisRecorder, self.recorder)
+
+
+def saved_so_far(url: str, table: str, column: str) -> int:
+    """`max(column)` of `table` on a connection opened and closed for this one reading: how far
+    an import (receipts' `seq`) or a tick (events' notification id) got, for a progress bar.
+
+    No connection stays open between readings, so none is inherited by the processes a large
+    import forks (`services.parallel_import`); the caller keeps readings and forks apart.
+    """
+    query = f"SELECT max({column}) FROM {table}"  # names of ours, never an operator's input
+    if store_kind(url) == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(f"file:{sqlite_path(url)}?mode=ro", uri=True, timeout=1)
+        try:
+            row = connection.execute(query).fetchone()
+        finally:
+            connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as server:
+            row = server.execute(query).fetchone()
+    return int(row[0] or 0) if row else 0

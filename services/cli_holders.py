@@ -104,9 +104,15 @@ def stage_advice(
 
 def what_if(
     neph: str,
-    offence: Annotated[str, typer.Option("--offence", help="A catalogue key (offences.md).")],
-    committed_on: Annotated[str, typer.Option("--committed-on")],
-    established_on: Annotated[str, typer.Option("--established-on", help="Its réalité.")],
+    offence: Annotated[
+        str, typer.Option("--offence", help="A key of the offences' catalogue (e.g. red_light).")
+    ],
+    committed_on: Annotated[
+        str, typer.Option("--committed-on", help="The day the offence was committed.")
+    ],
+    established_on: Annotated[
+        str, typer.Option("--established-on", help="The day its réalité was established.")
+    ],
     offence_class: Annotated[
         str | None, typer.Option("--class", help="Outside the catalogue only.")
     ] = None,

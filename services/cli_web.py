@@ -174,14 +174,17 @@ def serve(
     """The web back-office and the HTTP API (its OpenAPI document at /openapi.json)."""
     import uvicorn
 
+    from infrastructure.logging import configure_logging
     from services.cli import _configured
     from services.web.app import context_from, create_app
 
+    configure_logging(service=True)  # JSON lines, Uvicorn's and Alembic's too, with request ids
     app = create_app(_configured(context_from))
     typer.echo(
         f"permis: back-office on http://{host}:{port}/ (API: http://{host}:{port}/openapi.json)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # log_config=None: Uvicorn's loggers keep the handler configure_logging gave them.
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 def register(app: typer.Typer) -> None:
