@@ -80,12 +80,14 @@ $(PANGO):
 
 test: $(CHROMIUM) $(PANGO) lint typecheck audit unit scenarios
 
-# The pictures of the forecast and of both relevés under docs/screenshots/ (pdftoppm: poppler-utils).
+# The pictures of the forecast, both relevés, the letters and the entry form under docs/screenshots/
+# (pdftoppm: poppler-utils).
 /usr/bin/pdftoppm:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
 
 screenshots: install $(CHROMIUM) $(PANGO) /usr/bin/pdftoppm
 	PERMIS_LOG_LEVEL=WARNING $(BIN)/python ops/screenshots/holders.py docs/screenshots
+	PERMIS_LOG_LEVEL=WARNING $(BIN)/python ops/screenshots/operators.py docs/screenshots
 
 bench: install
 	$(BIN)/python ops/bench/import_and_tick.py

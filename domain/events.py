@@ -322,6 +322,84 @@ class OperatorAlerted(LicenceEvent):
     subject: str
 
 
+class InfractionCancelled(LicenceEvent):
+    """An infraction's réalité fell, its withdrawal was annulled, or it was recorded on the wrong
+    licence (R-11.1): from its withdrawal's decision date (retroactive, R-11.2), or from
+    `cancelled_on` when it was never established, it counts as if never recorded."""
+
+    TOPIC = "permis.licence.InfractionCancelled.v1"
+    infraction_id: str
+    cancelled_on: date
+    ground: str  # acquittal | administrative_annulment | designation | recording_error
+    reference: str | None
+
+
+class RestorationReinstated(LicenceEvent):
+    """A restoration (or gain) revoked under R-4.4 by an infraction since cancelled stands again,
+    from the date it was revoked (R-11.3)."""
+
+    TOPIC = "permis.licence.RestorationReinstated.v1"
+    restoration: int  # the position in the history of the reinstated restoration
+    points: int
+    infraction_id: str  # the cancelled infraction that had revoked it
+
+
+class ObligationDropped(LicenceEvent):
+    """A mandatory-stage obligation that only a cancelled infraction's 48N had opened is dropped
+    with its flag, from the day it was opened (R-11.3, R-10.4)."""
+
+    TOPIC = "permis.licence.ObligationDropped.v1"
+    obligation: str
+    infraction_id: str
+
+
+class ProbationEndRevoked(LicenceEvent):
+    """The end of probation decided while a since-cancelled infraction counted no longer stands:
+    as of any date, with the cancellation known, it never happened; the end is decided again
+    without that infraction, with its own legal date (R-11.3, R-1.4, R-1.6)."""
+
+    TOPIC = "permis.licence.ProbationEndRevoked.v1"
+    revoked: int  # the position in the history of the ProbationEnded that no longer stands
+    infraction_id: str
+
+
+class InvalidationAnnulledOnCancellation(InvalidationAnnulled):
+    """Without a cancelled infraction's withdrawal the balance is above 0 on the day the
+    invalidation took effect: it never stood (R-11.3, retroactive unlike R-5.5)."""
+
+    TOPIC = "permis.licence.InvalidationAnnulledOnCancellation.v1"
+    infraction_id: str
+
+
+class SuspensionRecorded(LicenceEvent):
+    """The right to drive suspended from `first_day` to `last_day`, both included, without any
+    effect on points (R-12.1, L224-1 to L224-8; CP 131-6)."""
+
+    TOPIC = "permis.licence.SuspensionRecorded.v1"
+    suspension_id: str
+    kind: str  # administrative | judicial
+    first_day: date
+    last_day: date
+    reference: str | None
+
+
+class SuspensionLifted(LicenceEvent):
+    """The suspensions in force on `lifted_on` (of `kind` when given) end the day before (R-12.1)."""
+
+    TOPIC = "permis.licence.SuspensionLifted.v1"
+    lifted_on: date
+    kind: str | None
+    suspensions: list[str]
+
+
+class HolderUpdated(LicenceEvent):
+    """The holder's details changed (a new postal address): letters go there from then on."""
+
+    TOPIC = "permis.licence.HolderUpdated.v1"
+    MOVES_DUE_DATES = False  # it changes nothing in the state
+    holder: dict[str, Any]  # the fields that changed, as the journal gave them
+
+
 ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     LicenceIssued,
     LicenceReissued,
@@ -346,6 +424,14 @@ ALL_EVENTS: tuple[type[LicenceEvent], ...] = (
     InvalidationAnnulled,
     InvalidationDecided,
     OperatorAlerted,
+    InfractionCancelled,
+    RestorationReinstated,
+    ObligationDropped,
+    ProbationEndRevoked,
+    InvalidationAnnulledOnCancellation,
+    SuspensionRecorded,
+    SuspensionLifted,
+    HolderUpdated,
 )
 
 register_topic(LicenceEvent.TOPIC, LicenceEvent)

@@ -22,6 +22,16 @@ from domain.glossary import LetterType
 from domain.law import Law
 from domain.policy import Policy
 from domain.rules import Decision, Effect
+from domain.rules.corrections import (
+    cancel,
+    invalidation_annulled,
+    lift,
+    obligations_dropped,
+    own_restorations_revoked,
+    probation_end_revoked,
+    reinstatements,
+    suspension,
+)
 from domain.rules.deadlines import deadline_effects, notification_deadline
 from domain.rules.invalidation import (
     check_reissue,
@@ -224,6 +234,20 @@ class Licence(Aggregate):
         )
         return licence
 
+    def update_holder(self, ctx: Context, changes: dict[str, Any]) -> None:
+        """The holder's new details (a postal address) from the day recorded: letters go there
+        (letters.md: every letter shows the holder's address; R-3.3 presents it there)."""
+        self._record(
+            ctx,
+            Decision(
+                ev.HolderUpdated,
+                ctx.recorded_on,
+                "R-3.3",
+                f"holder details changed: {', '.join(sorted(changes))}",
+                {"holder": changes},
+            ),
+        )
+
     def reissue(self, ctx: Context, issued_on: date, route: str, probationary: bool) -> None:
         """A new probationary licence on the same NEPH after an invalidation (R-7.2, R-1.2)."""
         check_reissue(self.state(ctx.law, ctx.recorded_on), issued_on, probationary)
@@ -308,6 +332,12 @@ class Licence(Aggregate):
         infraction = state.infractions.get(infraction_id)
         if infraction is None:
             raise CommandRefused(f"infraction {infraction_id} is not recorded", "R-2.6")
+        if infraction.cancelled:
+            raise CommandRefused(
+                f"infraction {infraction_id} was cancelled on {infraction.cancelled_on} "
+                f"({infraction.ground}): it can no longer be established",
+                "R-11.4",
+            )
         if infraction.points is not None:
             raise CommandRefused(
                 f"infraction {infraction_id} was already established on {infraction.established_on}",
@@ -628,8 +658,11 @@ class Licence(Aggregate):
             ),
         )
 
-    def advance(self, ctx: Context, to: date) -> int:
-        """Apply, in date order, every time-driven effect due on or before `to` (R-0.5, R-6.4)."""
+    def advance(self, ctx: Context, to: date, cause: str = "") -> int:
+        """Apply, in date order, every time-driven effect due on or before `to` (R-0.5, R-6.4).
+
+        With `cause`, the effects are a correction's consequences (R-11.3): each reason says why,
+        and the correction's command caused them."""
         applied = 0
         while True:
             effects = self._pending(ctx.law, ctx.policy)
@@ -640,9 +673,135 @@ class Licence(Aggregate):
             if not decisions:  # a rule that falls due must decide something, or it would loop
                 raise RuntimeError(f"effect {effect.key} due {effect.due_on} decided nothing")
             recorded_on = max(effect.due_on, self._latest(ctx.law, self._cache()).last_recorded_on)
+            command_id = ctx.command_id if cause else None
             for decision in decisions:
-                self._record(Context(recorded_on, None, ctx.law, ctx.policy), decision)
+                if cause:
+                    decision = decision._replace(reason=f"{decision.reason}; {cause}")
+                self._record(Context(recorded_on, command_id, ctx.law, ctx.policy), decision)
             applied += len(decisions)
+
+    # --- corrections and suspensions (R-11, R-12) -------------------------------------------
+
+    def cancel_infraction(
+        self,
+        ctx: Context,
+        infraction_id: str,
+        cancelled_on: date,
+        ground: str,
+        reference: str | None,
+    ) -> None:
+        """The infraction counts as if never recorded; what it changed is decided again, each
+        consequence an event with its own legal date (R-11, `domain.rules.corrections`)."""
+        state = self.state(ctx.law, ctx.recorded_on)
+        listed_on = max(
+            (
+                e.effective_on
+                for e in self.history
+                if isinstance(e, ev.InfractionRecorded) and e.infraction_id == infraction_id
+            ),
+            default=cancelled_on,
+        )
+        cancellation = cancel(
+            state, infraction_id, cancelled_on, ground, reference, ctx.recorded_on, listed_on
+        )
+        self._record(ctx, cancellation)
+        infraction = state.infractions[infraction_id]
+        if infraction.points is None:
+            return  # recorded, never established: only its listing changes (R-11.4)
+        why = f"R-11.3: infraction {infraction_id} cancelled on {cancelled_on} ({ground})"
+        for decision in reinstatements(
+            self.state(ctx.law, FAR_FUTURE), self.history, infraction_id
+        ):
+            self._record(ctx, decision)
+        self._revoke_again(ctx, infraction_id, why)
+        for decision in own_restorations_revoked(self.state(ctx.law, FAR_FUTURE), infraction_id):
+            self._record(ctx, decision)
+        for decision in obligations_dropped(self.state(ctx.law, FAR_FUTURE), infraction_id):
+            self._record(ctx, decision)
+        state_now = self.state(ctx.law, FAR_FUTURE)
+        invalidation = state_now.current_invalidation
+        if invalidation is not None:
+            annulled = invalidation_annulled(
+                self.state(ctx.law, invalidation.decided_on), infraction_id
+            )
+            if annulled is not None:
+                self._record(ctx, annulled)
+                self._credit_refused_stages(ctx, why)
+                again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
+                if again is not None:
+                    self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
+        # A later withdrawal that, without what it no longer gives, brings the balance from above 0
+        # to 0 is a new invalidation with its own 48SI (R-11.3, R-10.17).
+        again = new_invalidation(self.state(ctx.law, FAR_FUTURE))
+        if again is not None:
+            self._record(ctx, again._replace(reason=f"{again.reason}; {why}"))
+        revoked_end = probation_end_revoked(
+            self.state(ctx.law, FAR_FUTURE), self.history, infraction
+        )
+        if revoked_end is not None:
+            self._record(ctx, revoked_end)
+        # Restorations, yearly gains and the end of probation it had prevented fall due again,
+        # on their legal dates (R-4, R-1.4, R-1.6): decided now, as a late decision is.
+        self.advance(ctx, ctx.recorded_on, cause=why)
+
+    def _credit_refused_stages(self, ctx: Context, why: str) -> None:
+        """A stage refused its points because the 48SI had been notified (R-5.5) is credited on
+        its own date once that invalidation never stood (R-11.3), unless another rule refuses it."""
+        refused = {
+            e.stage_id
+            for e in self.history
+            if isinstance(e, ev.StageCreditRefused) and e.rule == "R-5.5"
+        }
+        for stage_id in sorted(refused):
+            state_now = self.state(ctx.law, FAR_FUTURE)
+            stage = state_now.stages.get(stage_id)
+            if stage is None or stage.credited or refusal_reason(state_now, stage, ctx.policy):
+                continue
+            on = credit_date(stage)
+            decision = credit(self.state(ctx.law, on), stage, on)
+            self._record(ctx, decision._replace(rule="R-11.3", reason=f"{decision.reason}; {why}"))
+
+    def _revoke_again(self, ctx: Context, infraction_id: str, why: str) -> None:
+        """A restoration reinstated (R-11.3) that another infraction, known late, committed inside
+        its window would have revoked stays revoked from that one's decision (R-4.4)."""
+        reinstated = {
+            e.restoration
+            for e in self.history
+            if isinstance(e, ev.RestorationReinstated) and e.infraction_id == infraction_id
+        }
+        for position in sorted(reinstated):
+            latest = self.state(ctx.law, FAR_FUTURE)
+            for other in latest.withdrawals():
+                if other.decided_on is None:
+                    continue
+                found = [
+                    x
+                    for x in revocations(
+                        self.state(ctx.law, other.decided_on), other, other.decided_on, ctx.policy
+                    )
+                    if x.fields["restoration"] == position
+                ]
+                if found:
+                    self._record(ctx, found[0]._replace(reason=f"{found[0].reason}; {why}"))
+                    break
+
+    def record_suspension(
+        self, ctx: Context, kind: str, first_day: date, last_day: date, reference: str | None
+    ) -> None:
+        """The right to drive suspended between two days, without effect on points (R-12)."""
+        decision = suspension(
+            self.state(ctx.law, ctx.recorded_on),
+            self.state(ctx.law, FAR_FUTURE),
+            kind,
+            first_day,
+            last_day,
+            reference,
+        )
+        self._record(ctx, decision)
+
+    def lift_suspension(self, ctx: Context, lifted_on: date, kind: str | None) -> None:
+        """The suspensions in force on `lifted_on` end the day before (R-12.1)."""
+        self._record(ctx, lift(self.state(ctx.law, FAR_FUTURE), lifted_on, kind))
 
     # --- undoing a refused command ---------------------------------------------------------------
 

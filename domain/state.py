@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import singledispatch
 from typing import TypeVar
 
@@ -35,6 +35,14 @@ class Infraction:
     basis: str | None = None
     points: int | None = None  # after the cap (R-10.2); None until established
     position: int = -1  # place of its withdrawal in the fold
+    taken: int = 0  # what its withdrawal took off the balance (after the floor of R-2.5)
+    cancelled_on: date | None = None  # R-11.1: it counts as if never recorded (R-11.2)
+    ground: str | None = None
+    reference: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_on is not None
 
 
 @dataclass
@@ -89,6 +97,19 @@ class Restoration:
     fold_order: int
     revoked: bool = False
     generation: int = 0  # the licence it gave points to (R-1.2, R-10.5)
+    applied: int = 0  # what it added to the balance in this fold (within the ceiling)
+
+
+@dataclass
+class Suspension:
+    """A suspension of the right to drive, both days included (R-12.1, R-12.2)."""
+
+    suspension_id: str
+    kind: str
+    first_day: date
+    last_day: date  # the day before `lifted_on` once lifted early
+    reference: str | None
+    lifted_on: date | None = None
 
 
 @dataclass
@@ -100,6 +121,7 @@ class Invalidation:
     returned_on: date | None = None
     new_licence_possible_on: date | None = None
     annulled: bool = False
+    position: int = -1  # the event that decided it: a return recorded before it is not its own
 
 
 @dataclass
@@ -127,6 +149,7 @@ class LicenceState:
     stages: dict[str, Stage] = field(default_factory=dict)
     restorations: list[Restoration] = field(default_factory=list)
     invalidations: list[Invalidation] = field(default_factory=list)
+    suspensions: dict[str, Suspension] = field(default_factory=dict)
     # A withdrawal that brought the balance from above 0 to 0 without a 48SI, known to have done
     # so only once an invalidation before it was annulled (R-10.17): the infraction's id.
     unsent_invalidation: str | None = None
@@ -134,6 +157,7 @@ class LicenceState:
     # replaced, never changed in place, so that states can share it.
     early_deliveries: dict[tuple[str, str], ev.LetterDelivered] = field(default_factory=dict)
     last_recorded_on: date = date.min
+    points_given_back: bool = False  # a cancelled withdrawal's points came back (R-11.2)
     fold_order: int = 0
     # The legal date and phase of the last event applied (events are applied in that order).
     last_applied: tuple[date, int] = (date.min, -1)
@@ -146,6 +170,18 @@ class LicenceState:
     def issued(self) -> bool:
         """A licence was issued by `as_of`, from what was known (its issue was folded)."""
         return self.issued_on != date.min
+
+    @property
+    def shown_status(self) -> str:
+        """The status of the view: a licence otherwise valid is `suspended` from the first to the
+        last day of a suspension (R-12.2); invalidation takes precedence (R-7.1)."""
+        if self.status == Status.VALID and self.suspended_on(self.as_of):
+            return Status.SUSPENDED
+        return self.status
+
+    def suspended_on(self, day: date) -> bool:
+        """A suspension known to this state is in force on `day` (R-12.2)."""
+        return any(s.first_day <= day <= s.last_day for s in self.suspensions.values())
 
     @property
     def ceiling(self) -> int:
@@ -194,7 +230,10 @@ class LicenceState:
             decided = [
                 i
                 for i in self.infractions.values()
-                if i.generation == generation and i.points is not None and i.points > 0
+                if i.generation == generation
+                and i.points is not None
+                and i.points > 0
+                and i.cancelled_on is None  # as if never recorded (R-11.2)
             ]
             decided.sort(key=_position)
             found = self._withdrawals = decided
@@ -207,7 +246,9 @@ class LicenceState:
         found = self._every_withdrawal
         if found is None:
             decided = [
-                i for i in self.infractions.values() if i.points is not None and i.points > 0
+                i
+                for i in self.infractions.values()
+                if i.points is not None and i.points > 0 and i.cancelled_on is None
             ]
             decided.sort(key=_position)
             found = self._every_withdrawal = decided
@@ -331,6 +372,7 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
     infraction.position = state.fold_order
     before = state.balance
     _set_balance(state, state.balance - event.points)
+    infraction.taken = before - state.balance
     if before > 0 and state.balance == 0 and event.letter != LetterType.L48SI:
         state.unsent_invalidation = event.infraction_id
     if event.letter == LetterType.L48N:
@@ -339,22 +381,22 @@ def _withdrawn(event: ev.PointsWithdrawn, state: LicenceState, position: int) ->
             oid, ObligationKind.MANDATORY_STAGE, event.effective_on, None
         )
     if event.letter == LetterType.L48SI:
-        _invalidate(state, event.infraction_id, event.effective_on)
+        _invalidate(state, event.infraction_id, event.effective_on, position)
     if event.letter is not None:  # last: what its notification starts is there (`_deliver`)
         _send(state, Letter(event.letter, event.infraction_id, event.effective_on))
 
 
-def _invalidate(state: LicenceState, ref: str, decided_on: date) -> None:
+def _invalidate(state: LicenceState, ref: str, decided_on: date, position: int) -> None:
     """The balance reached 0: the licence's invalidation, pending its 48SI (R-7.1)."""
     state.status = Status.INVALIDATION_PENDING
-    state.invalidations.append(Invalidation(ref, decided_on, state.generation))
+    state.invalidations.append(Invalidation(ref, decided_on, state.generation, position=position))
     if state.unsent_invalidation == ref:
         state.unsent_invalidation = None
 
 
 @_apply.register
 def _decided(event: ev.InvalidationDecided, state: LicenceState, position: int) -> None:
-    _invalidate(state, event.ref, event.effective_on)
+    _invalidate(state, event.ref, event.effective_on, position)
     _send(state, Letter(event.letter, event.ref, max(event.effective_on, event.recorded_on)))
 
 
@@ -427,13 +469,16 @@ def letter_47_sent_on(event: ev.StageCredited) -> date:
 def _credited(event: ev.StageCredited, state: LicenceState, position: int) -> None:
     stage = _own(state.stages, event.stage_id)
     stage.credited = True
+    stage.refusal = None  # a refusal under R-5.5 decided again after a cancellation (R-11.3)
     # After every withdrawal decided on or before the credit's date (R-5.3): one decided that day
     # but recorded after the attestation counts too, so the points, and whether a 47 goes (none
     # for 0 points, R-5.4), are the fold's to say, not only what was known when it was recorded.
     added = stage_credit_points(state, stage)
     stage.points_credited = added
     _set_balance(state, state.balance + added)
-    if added > 0:
+    # A 47 already sent stays in the history when a cancellation's points leave the stage nothing
+    # to add (R-11.3).
+    if added > 0 or (event.letter is not None and state.points_given_back):
         _send(state, Letter(LetterType.L47, event.stage_id, letter_47_sent_on(event)))
 
 
@@ -503,6 +548,7 @@ def _overdue(event: ev.AttestationOverdue, state: LicenceState, position: int) -
 
 @_apply.register
 def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> None:
+    before = state.balance
     state.gains += event.points
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
@@ -515,6 +561,7 @@ def _gain(event: ev.YearlyGainCredited, state: LicenceState, position: int) -> N
             event.effective_on,
             state.fold_order,
             generation=state.generation,
+            applied=state.balance - before,
         )
     )
 
@@ -528,6 +575,7 @@ def _probation_ended(event: ev.ProbationEnded, state: LicenceState, position: in
 
 @_apply.register
 def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> None:
+    before = state.balance
     _set_balance(state, state.balance + event.points)
     state.restorations.append(
         Restoration(
@@ -539,6 +587,7 @@ def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> N
             event.window_start,
             state.fold_order,
             generation=state.generation,
+            applied=state.balance - before,
         )
     )
 
@@ -547,16 +596,26 @@ def _restored(event: ev.PointsRestored, state: LicenceState, position: int) -> N
 def _revoked(event: ev.RestorationRevoked, state: LicenceState, position: int) -> None:
     for number, restoration in enumerate(state.restorations):
         if restoration.position == event.restoration:
+            if restoration.revoked:
+                # Revoked already, by a cancellation's consequence (R-11.3): a restoration's
+                # points are taken back once.
+                return
             _own_item(state.restorations, number).revoked = True
             if restoration.rule == "R-1.4":
                 state.gains -= restoration.points
+            # What it added in this fold goes, no more: a restoration decided on a lower balance
+            # may add less once a cancelled withdrawal's points are back (R-4.4, R-11.3).
+            _set_balance(state, state.balance - restoration.applied)
+            return
     _set_balance(state, state.balance - event.points)
 
 
 @_apply.register
 def _returned(event: ev.LicenceReturned, state: LicenceState, position: int) -> None:
     number = state.current_invalidation_index
-    if number is None:
+    if number is None or state.invalidations[number].position > position:
+        # R-10.17: the return was recorded for an invalidation since annulled; the one that took
+        # its place, decided after the return was recorded, needs a return of its own.
         return
     invalidation = _own_item(state.invalidations, number)
     invalidation.returned_on = event.returned_on
@@ -587,6 +646,68 @@ def _annulled(event: ev.InvalidationAnnulled, state: LicenceState, position: int
     state.flags.pop(f"48SI:{event.ref}", None)
     if state.status in (Status.INVALIDATION_PENDING, Status.INVALIDATED):
         state.status = Status.VALID
+
+
+@_apply.register
+def _cancelled(event: ev.InfractionCancelled, state: LicenceState, position: int) -> None:
+    """Its withdrawal annulled from its own decision date, where this event takes effect: the
+    points it took come back within the ceiling, and no rule counts it from then on (R-11.2)."""
+    if event.infraction_id not in state.infractions:
+        return  # not listed yet on this legal date (it takes effect once listed)
+    infraction = _own(state.infractions, event.infraction_id)
+    infraction.cancelled_on = event.cancelled_on
+    infraction.ground = event.ground
+    infraction.reference = event.reference
+    if infraction.points is not None:
+        _set_balance(state, state.balance + infraction.taken)
+        state.points_given_back = True
+    if state.unsent_invalidation == event.infraction_id:
+        state.unsent_invalidation = None
+
+
+@_apply.register
+def _reinstated(event: ev.RestorationReinstated, state: LicenceState, position: int) -> None:
+    for number, restoration in enumerate(state.restorations):
+        if restoration.position == event.restoration:
+            _own_item(state.restorations, number).revoked = False
+            if restoration.rule == "R-1.4":
+                state.gains += restoration.points
+            _set_balance(state, state.balance + restoration.applied)  # what the revocation took
+            return
+    _set_balance(state, state.balance + event.points)
+
+
+@_apply.register
+def _dropped(event: ev.ObligationDropped, state: LicenceState, position: int) -> None:
+    state.obligations.pop(event.obligation, None)
+    state.flags.pop(event.obligation, None)
+
+
+@_apply.register
+def _suspended(event: ev.SuspensionRecorded, state: LicenceState, position: int) -> None:
+    state.suspensions[event.suspension_id] = Suspension(
+        event.suspension_id, event.kind, event.first_day, event.last_day, event.reference
+    )
+
+
+@_apply.register
+def _lifted(event: ev.SuspensionLifted, state: LicenceState, position: int) -> None:
+    for suspension_id in event.suspensions:
+        if suspension_id in state.suspensions:
+            suspension = _own(state.suspensions, suspension_id)
+            suspension.last_day = min(suspension.last_day, event.lifted_on - timedelta(days=1))
+            suspension.lifted_on = event.lifted_on
+
+
+def superseded(history: Sequence[ev.LicenceEvent], known_at: date | None) -> frozenset[int]:
+    """Positions of the events that no longer stand, as known at `known_at`: an end of probation
+    decided while a since-cancelled infraction counted (R-11.3). As of any date, with the
+    cancellation known, it never happened; as known at an earlier date, it did (R-9.1)."""
+    return frozenset(
+        e.revoked
+        for e in history
+        if isinstance(e, ev.ProbationEndRevoked) and (known_at is None or e.recorded_on <= known_at)
+    )
 
 
 def ordered(history: Sequence[ev.LicenceEvent]) -> list[tuple[int, ev.LicenceEvent]]:
@@ -621,6 +742,8 @@ def extended(
     (R-9.1). `state` itself is left as it is. None when it must be folded.
     """
     last = state.last_applied
+    if any(isinstance(e, ev.ProbationEndRevoked) for e in history[start:]):
+        return None  # it changes what came before (`superseded`)
     for event in history[start:]:
         key = (event.effective_on, event.PHASE)
         if key < last or event.effective_on > state.as_of:
@@ -643,6 +766,7 @@ def _detached(state: LicenceState) -> LicenceState:
     new.stages = state.stages.copy()
     new.restorations = state.restorations.copy()
     new.invalidations = state.invalidations.copy()
+    new.suspensions = state.suspensions.copy()
     return new
 
 
@@ -675,8 +799,11 @@ def fold(
     which come after its withdrawals, R-5.3)."""
     state = LicenceState(neph=neph, as_of=as_of, law=law)
     known: Iterable[tuple[int, ev.LicenceEvent]] = ordered(history)
+    gone = superseded(history, known_at)
     for position, event in known:
         if known_at is not None and event.recorded_on > known_at:
+            continue
+        if position in gone:
             continue
         if event.effective_on > as_of:
             break

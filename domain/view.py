@@ -30,7 +30,7 @@ def licence_view(state: LicenceState) -> dict[str, Any]:
     return {
         "neph": state.neph,
         "as_of": state.as_of.isoformat(),
-        "status": str(state.status),
+        "status": str(state.shown_status),
         "balance": state.balance,
         "ceiling": state.ceiling,
         "probationary": state.probationary,
@@ -59,6 +59,7 @@ def licence_view(state: LicenceState) -> dict[str, Any]:
             for s in state.stages.values()
         ],
         "new_licence_possible_on": _iso(possible_on),
+        "suspensions": suspension_items(state),
         "issued_on": _iso(state.issued_on),
         "route": state.route,
         "infractions": [
@@ -70,10 +71,27 @@ def licence_view(state: LicenceState) -> dict[str, Any]:
                 "established_on": _iso(i.established_on),
                 "decided_on": _iso(i.decided_on),
                 "points_withdrawn": i.points,
+                "cancelled_on": _iso(i.cancelled_on),
+                "cancellation_ground": i.ground,
             }
             for i in state.infractions.values()
         ],
     }
+
+
+def suspension_items(state: LicenceState) -> list[dict[str, Any]]:
+    """The suspensions known by `state.as_of`, oldest first, a lifted one ending the day before
+    it was lifted (R-12.2, CONTRACT §4)."""
+    return [
+        {
+            "kind": s.kind,
+            "first_day": _iso(s.first_day),
+            "last_day": _iso(s.last_day),
+            "reference": s.reference,
+            "lifted_on": _iso(s.lifted_on),
+        }
+        for s in sorted(state.suspensions.values(), key=lambda s: (s.first_day, s.suspension_id))
+    ]
 
 
 def shown_flags(state: LicenceState) -> list[Flag]:
@@ -112,4 +130,9 @@ def restricted_record(view: dict[str, Any]) -> dict[str, Any]:
         "valid": view["status"] == Status.VALID,
         "issued_on": view["issued_on"],
         "probationary": view["probationary"],
+        # Suspensions of the right to drive are shown, never points (R-12.2, R-8.2).
+        "suspensions": [
+            {"kind": s["kind"], "first_day": s["first_day"], "last_day": s["last_day"]}
+            for s in view.get("suspensions", [])
+        ],
     }

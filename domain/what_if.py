@@ -9,8 +9,11 @@ The licence itself is never changed, and the copy is never saved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
+from typing import Any
 
 from domain import events as ev
 from domain.errors import CommandRefused
@@ -48,6 +51,7 @@ class Decided:
     reason: str
     points: int | None
     letter: str | None
+    values: Mapping[str, Any] = field(default_factory=dict)  # the event's own fields (its motif)
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,23 @@ def what_if(
 
 
 def _decided(event: ev.LicenceEvent) -> Decided:
+    own = (
+        set(vars(event))
+        - set(vars(ev.LicenceEvent))
+        - {
+            "originator_id",
+            "originator_version",
+            "timestamp",
+            "effective_on",
+            "recorded_on",
+            "rule",
+            "reason",
+            "command_id",
+            "policy",
+            "previous_hash",
+            "actor",
+        }
+    )
     return Decided(
         type(event).__name__,
         event.effective_on,
@@ -128,6 +149,7 @@ def _decided(event: ev.LicenceEvent) -> Decided:
         event.reason,
         getattr(event, "points", None),
         getattr(event, "letter", None),
+        MappingProxyType({name: vars(event)[name] for name in sorted(own)}),
     )
 
 

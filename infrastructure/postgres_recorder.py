@@ -178,6 +178,41 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             )
             return {row["originator_id"] for row in curs.fetchall()}
 
+    def select_histories(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {} "
+                    "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+                ).format(self._table(self.events_table_name)),
+                (list(originator_ids),),
+            )
+            return [_stored(row) for row in curs.fetchall()]
+
+    def select_events_after(
+        self, after: tuple[UUID, int] | None, below: UUID | None, limit: int
+    ) -> list[StoredEvent]:
+        start = after or (UUID(int=0), -1)
+        end = below or UUID(int=(1 << 128) - 1)
+        last = " OR originator_id = %s" if below is None else ""  # the greatest id itself
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {} "
+                    "WHERE (originator_id, originator_version) > (%s, %s) "
+                    f"AND (originator_id < %s{last}) "
+                    "ORDER BY originator_id, originator_version LIMIT %s"
+                ).format(self._table(self.events_table_name)),
+                (*start, end, *([end] if last else []), limit),
+            )
+            return [_stored(row) for row in curs.fetchall()]
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(
+        row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
+    )
+
 
 def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """Rows as one list a column: the arrays that `unnest` turns back into rows."""

@@ -17,6 +17,8 @@ from datetime import date
 from typing import NamedTuple
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
 
 class Receipt(NamedTuple):
     """What became of one journal command (CONTRACT §3: ids are remembered)."""
@@ -67,4 +69,17 @@ class PermisRecorder:
 
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         """Those of `originator_ids` that have events (one query for many licences)."""
+        raise NotImplementedError
+
+    def select_histories(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of these aggregates, by aggregate then version (one query for a page of
+        licences: the read models' batches, issue 17)."""
+        raise NotImplementedError
+
+    def select_events_after(
+        self, after: tuple[UUID, int] | None, below: UUID | None, limit: int
+    ) -> list[StoredEvent]:
+        """Up to `limit` events after `after` (aggregate, version) in (aggregate, version) order,
+        of aggregates before `below`: the events table read aggregate by aggregate, a range of
+        ids at a time (a rebuild shared out among processes by id, issue 17)."""
         raise NotImplementedError

@@ -64,6 +64,19 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(url[len("sqlite:///") :]))
 
 
+class Prefecture(BaseModel):
+    """Who sends the letters (letters.md: "the issuing service"): its name, postal address and
+    signatory, printed on every letter. Set per deployment (PERMIS_PREFECTURE_*, see
+    ops/systemd/permis.env.example); the defaults are the demonstration's."""
+
+    name: str = "Préfecture de démonstration — Service des permis de conduire"
+    address: tuple[str, ...] = ("1 place de la République", "75003 Paris")
+    signatory: str = "Claire Dumont"
+    signatory_title: str = "Pour le préfet et par délégation, la cheffe du bureau des permis"
+
+    model_config = {"frozen": True}
+
+
 class Settings(BaseModel):
     """Everything configurable, read once at start-up (`load_settings`), or built by a program
     (tests, benchmarks), which then reads no variable."""
@@ -81,6 +94,7 @@ class Settings(BaseModel):
     login_max_attempts: int = Field(default=5, ge=1)
     login_max_attempts_per_address: int = Field(default=20, ge=1)
     login_lock_minutes: int = Field(default=15, ge=1)
+    prefecture: Prefecture = Field(default_factory=Prefecture)
 
     model_config = {"arbitrary_types_allowed": True, "frozen": True}
 
@@ -134,6 +148,11 @@ class _Variables(BaseSettings):
     log_level: LogLevel = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
     actor: str | None = None
+    # Who sends the letters (`Prefecture`); the address's lines separated by "|".
+    prefecture_name: str | None = None
+    prefecture_address: str | None = None
+    prefecture_signatory: str | None = None
+    prefecture_signatory_title: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -222,10 +241,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     chosen: dict[str, Any] = {
         name: getattr(values, name)
         for name in Settings.model_fields
-        if name not in ("policy", "import_processes")
+        if name not in ("policy", "import_processes", "prefecture")
     }
     if values.import_processes is not None:
         chosen["import_processes"] = values.import_processes
+    prefecture: dict[str, Any] = {
+        name: getattr(values, f"prefecture_{name}")
+        for name in ("name", "address", "signatory", "signatory_title")
+        if getattr(values, f"prefecture_{name}")
+    }
+    if "address" in prefecture:  # lines separated by "|"
+        prefecture["address"] = tuple(x.strip() for x in prefecture["address"].split("|"))
+    chosen["prefecture"] = Prefecture(**prefecture)
     return Settings(policy=policy, **chosen)
 
 

@@ -167,3 +167,37 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
                 )
                 found.update(UUID(row["originator_id"]) for row in c.fetchall())
         return found
+
+    def select_histories(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(originator_ids), 500):
+                chunk = [i.hex for i in originator_ids[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                found.extend(_stored(row) for row in c.fetchall())
+        return found
+
+    def select_events_after(
+        self, after: tuple[UUID, int] | None, below: UUID | None, limit: int
+    ) -> list[StoredEvent]:
+        start = (after[0].hex, after[1]) if after else ("", -1)
+        end = below.hex if below else "g"  # after every hex id
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} "
+                "WHERE (originator_id, originator_version) > (?, ?) AND originator_id < ? "
+                "ORDER BY originator_id, originator_version LIMIT ?",
+                (*start, end, limit),
+            )
+            return [_stored(row) for row in c.fetchall()]
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(UUID(row[0]), row[1], row[2], row[3])

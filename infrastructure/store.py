@@ -134,6 +134,11 @@ class LicenceStore(Application):
         for event_class in ALL_EVENTS:
             transcoder.register(EventAsDict(event_class))
 
+    def stored_version(self, originator_id: UUID) -> int | None:
+        """The version of the aggregate's last stored event (one indexed row), None if none."""
+        last = self.recorder.select_events(originator_id, desc=True, limit=1)
+        return last[0].originator_version if last else None
+
     @property
     def permis(self) -> PermisRecorder:
         """The recorder, with the service's tables."""

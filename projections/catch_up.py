@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 
 from projections.projection import PAGE, LicenceProjection, Processed, Progress
+from projections.rebuild import default_processes, rebuild_all
 from projections.view import ProjectionConflict, ReadModels
 from services.licensing import Licensing
 
@@ -51,13 +52,31 @@ def rebuild(
     view: ReadModels | None = None,
     progress: Progress | None = None,
     page: int = PAGE,
+    processes: int | None = None,
 ) -> Processed:
-    """Empty the read models and process the whole notification log again."""
+    """Empty the read models and write every licence's rows again from its events, licence by
+    licence in `processes` processes (default one a CPU, `projections.rebuild`); then process
+    what was recorded meanwhile."""
     owned = view is None
     view = view or ReadModels.open(service.store.url)
+    name = service.store.name
     try:
-        view.reset(service.store.name)
-        return catch_up(service, view, progress, page)
+        for attempt in range(1, ATTEMPTS + 1):
+            read = view.reset(name)
+            head = service.store.recorder.max_notification_id() or 0
+            projection = LicenceProjection(view, service)
+            events, licences = rebuild_all(projection, view, processes or default_processes())
+            try:
+                view.write(name, read, head, [])
+            except ProjectionConflict:  # a catch-up wrote meanwhile: start again
+                if attempt == ATTEMPTS:
+                    raise
+                continue
+            if progress is not None:
+                progress(head, head)
+            done = catch_up(service, view, progress, page)
+            return Processed(events + done.notifications, licences + done.licences, done.position)
+        raise AssertionError("unreachable")
     finally:
         if owned:
             view.close()

@@ -19,11 +19,12 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent, Tracking
 from eventsourcing.projection import Projection
 
 from domain.events import LicenceEvent, LicenceIssued
 from domain.licence import licence_id
+from infrastructure.store import LicenceStore
 from projections.rows import LicenceRows, rows_for
 from projections.view import Position, ReadModels
 from services.licensing import Licensing
@@ -120,19 +121,42 @@ class LicenceProjection(Projection[ReadModels]):
     def _rows(
         self, ids: dict[str, int], clock: date | None, known: dict[str, int] | None = None
     ) -> tuple[list[LicenceRows], list[str]]:
-        """Each licence's rows from its current state; the NEPHs of licences no longer stored."""
+        """Each licence's rows from its current state; the NEPHs of licences no longer stored.
+
+        The licences' events are read in one query (the events table itself, as `permis verify`
+        reads it: the history is the events), decoded once and folded once each.
+        """
         known = known or {}
+        histories = self.histories([UUID(key) for key in ids])
         batch: list[LicenceRows] = []
         gone: list[str] = []
         for key in ids:
-            # The events table itself, as `permis verify` reads it: the history is the events.
-            history = cast(list[LicenceEvent], list(self.service.store.events.get(UUID(key))))
+            history = histories.get(UUID(key), [])
             if not history or not isinstance(history[0], LicenceIssued):
                 gone.extend(self.view.nephs_of([key]))
                 continue
-            neph = history[0].neph
-            on = clock or max(e.recorded_on for e in history)
             written = known.get(key, 0)
-            start = written if written <= len(history) else 0
-            batch.append(rows_for(neph, history, self.service.law, on, start))
+            batch.append(self.rows_of(history, clock, written if written <= len(history) else 0))
         return batch, gone
+
+    def rows_of(
+        self, history: list[LicenceEvent], clock: date | None, start: int = 0
+    ) -> LicenceRows:
+        """The rows of one licence from its whole history, on the clock."""
+        on = clock or max(e.recorded_on for e in history)
+        neph = cast(LicenceIssued, history[0]).neph
+        return rows_for(neph, history, self.service.law, on, start)
+
+    def histories(self, ids: list[UUID]) -> dict[UUID, list[LicenceEvent]]:
+        """The whole history of each of these licences, read and decoded at once."""
+        return group(self.service.store, self.service.store.permis.select_histories(ids))
+
+
+def group(store: LicenceStore, stored: Sequence[StoredEvent]) -> dict[UUID, list[LicenceEvent]]:
+    """Stored events (by aggregate, then version) decoded once, grouped by aggregate."""
+    decode = store.mapper.to_domain_event
+    found: dict[UUID, list[LicenceEvent]] = {}
+    for item in stored:
+        key = cast(UUID, item.originator_id)
+        found.setdefault(key, []).append(cast(LicenceEvent, decode(item)))
+    return found

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from domain import events as ev
 from domain.glossary import FlagKind
+from domain.holder import holder_on
 from domain.law import Law
 from domain.licence import licence_id
 from domain.state import LicenceState, fold
@@ -55,6 +56,13 @@ def rows_for(
     state = fold(neph, history, law, as_of)
     view = licence_view(state)
     later = [e.effective_on for e in history if e.effective_on > as_of]
+    # The status turns back from `suspended` the day after a suspension's last day, a date no
+    # event carries (R-12.2).
+    later += [
+        s.last_day + timedelta(days=1)
+        for s in state.suspensions.values()
+        if s.last_day + timedelta(days=1) > as_of
+    ]
     audit = audit_rows(neph, history, audit_start)
     licence: Row = {
         "neph": neph,
@@ -71,7 +79,7 @@ def rows_for(
         "as_of": as_of,
         "changes_on": min(later) if later else None,
         "last_recorded_on": max(e.recorded_on for e in history),
-        **holder_columns(getattr(history[0], "holder", None), _latest_centre(state)),
+        **holder_columns(holder_on(history), _latest_centre(state)),
         **standing_columns(view),
     }
     rows = LicenceRows(neph, licence, audit_start=audit_start)
@@ -190,11 +198,12 @@ def _stretches(
 def _first_possible(history: Sequence[ev.LicenceEvent], final: LicenceState) -> date | None:
     """The first legal date on which the licence may have had an obligation or a flag, if any.
 
-    Obligations are only ever removed by an annulment (R-5.5), so without one every obligation
+    Obligations are only ever removed by an annulment (R-5.5, R-11.3) or dropped with a cancelled
+    infraction (R-11.3), so without one every obligation
     there ever was is in the final state; flags are raised only by events carrying `raised_on`
     (`Licence._record`). Licences that never had either skip the fold on each date.
     """
-    if any(isinstance(e, ev.InvalidationAnnulled) for e in history):
+    if any(isinstance(e, ev.InvalidationAnnulled | ev.ObligationDropped) for e in history):
         return history[0].effective_on
     candidates = [o.opened_on for o in final.obligations.values()]
     candidates += [e.effective_on for e in history if hasattr(e, "raised_on")]

@@ -194,6 +194,18 @@ class ReadModels(TrackingRecorder):
             self._insert(connection, rm_audit, [r for rows in batch for r in rows.audit])
         return moved
 
+    def insert(self, batch: Sequence[LicenceRows]) -> None:
+        """Add the rows of licences that have none (a rebuild, `projections.rebuild`), in one
+        transaction, without moving the position."""
+        with self._transaction() as connection:
+            self._insert(connection, rm_licences, [rows.licence for rows in batch])
+            self._insert(
+                connection, rm_obligations, [r for rows in batch for r in rows.obligations]
+            )
+            self._insert(connection, rm_flags, [r for rows in batch for r in rows.flags])
+            self._insert(connection, rm_letters, [r for rows in batch for r in rows.letters])
+            self._insert(connection, rm_audit, [r for rows in batch for r in rows.audit])
+
     def reset(self, application_name: str) -> Position:
         """Empty every read model and move the position back to the start (a rebuild)."""
         read = self.position(application_name)
@@ -244,8 +256,19 @@ class ReadModels(TrackingRecorder):
 
     @staticmethod
     def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows):
-            connection.execute(insert(table), chunk)
+        """The rows in one `executemany` of a plain statement (issue 17): SQLAlchemy's insert of
+        many rows compiles and renders them again at each call, the driver only binds them."""
+        if not rows:
+            return
+        sqlite = connection.dialect.name == "sqlite"
+        columns = [column.name for column in table.columns]
+        mark = "?" if sqlite else "%s"
+        statement = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(mark for _ in columns)})"
+        )
+        # sqlite3 binds dates as ISO text and booleans as 0/1, as SQLAlchemy's types store them
+        connection.exec_driver_sql(statement, [tuple(map(row.get, columns)) for row in rows])
 
 
 def _chunks(items: Sequence[T]) -> Iterator[list[T]]:

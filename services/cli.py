@@ -131,35 +131,42 @@ def import_(
     Exit 0 when every line applied; 1 when the rules refused some (each is printed with its line
     number, the others still apply); 2 when a line is malformed (nothing is applied).
     """
-    from services.journal import parse_journal
-    from services.licensing import ImportStopped, UsageError
+    import tempfile
 
-    if file == "-":
-        text = sys.stdin.read()
-    else:
-        path = Path(file)
-        if not path.is_file():
-            err.print(f"import: {file}: no such file")
-            raise typer.Exit(2)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            err.print(f"import: {file}: cannot be read ({error})")
-            raise typer.Exit(2) from None
-    lines, errors = parse_journal(text)
-    if errors:
-        for malformed in errors:
-            err.print(str(malformed), markup=False)
-        err.print(f"{len(errors)} malformed line(s): nothing applied")
-        raise typer.Exit(2)
-    service = _service(create=True)
-    from services.cli_progress import progress
+    with tempfile.TemporaryDirectory(prefix="permis-import-") as folder:
+        _import_journal(file, folder)
+
+
+def _import_journal(file: str, folder: str) -> None:
+    """The file read twice, a line at a time (`services.streaming_import`): checked whole, then
+    applied; standard input is first copied under `folder`, to be read twice too."""
+    from services.licensing import ImportStopped, UsageError
+    from services.streaming_import import JournalChanged, JournalFile, import_journal, survey
 
     try:
-        with progress(
-            "import", "lines", _saved(service, "permis_commands", "seq"), len(lines), err
-        ):
-            report = service.import_lines(lines, processes=service.import_processes)
+        if file == "-":
+            source = JournalFile.spool(sys.stdin.buffer, folder)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                err.print(f"import: {file}: no such file")
+                raise typer.Exit(2)
+            source = JournalFile(path)
+        service = _service(create=True)
+        found = survey(
+            service, source, lambda e: err.print(str(e), markup=False), service.import_processes
+        )
+        if found.malformed:
+            err.print(f"{found.malformed} malformed line(s): nothing applied")
+            raise typer.Exit(2)
+        from services.cli_progress import progress
+
+        saved = _saved(service, "permis_commands", "seq")
+        with progress("import", "lines", saved, found.new or None, err):
+            report = import_journal(service, source, found, processes=service.import_processes)
+    except (OSError, JournalChanged) as error:
+        err.print(f"import: {file}: cannot be read ({error})")
+        raise typer.Exit(2) from None
     except UsageError as error:
         err.print(str(error), markup=False)
         err.print("nothing applied")
@@ -262,6 +269,17 @@ def _summary(view: dict[str, Any]) -> None:
         )
     if view["new_licence_possible_on"]:
         out.print(f"  new licence possible from {view['new_licence_possible_on']}")
+    for suspension in view.get("suspensions", []):
+        out.print(
+            f"  {suspension['kind']} suspension from {suspension['first_day']} to "
+            f"{suspension['last_day']}"
+        )
+    for infraction in view["infractions"]:
+        if infraction.get("cancelled_on"):
+            out.print(
+                f"  infraction {infraction['infraction_id']} cancelled on "
+                f"{infraction['cancelled_on']} ({infraction['cancellation_ground']})"
+            )
 
 
 @app.command()
@@ -306,6 +324,7 @@ def _register_extensions() -> None:
         cli_anchor,
         cli_db,
         cli_holders,
+        cli_letters,
         cli_projections,
         cli_reports,
         cli_web,
@@ -319,6 +338,7 @@ def _register_extensions() -> None:
     cli_anchor.register(app)
     cli_holders.register(app)
     cli_db.register(app)
+    cli_letters.register(app)
 
 
 _register_extensions()

@@ -19,12 +19,15 @@ err = Console(stderr=True, highlight=False)
 class Format(StrEnum):
     CSV = "csv"
     JSON = "json"
+    CSV_FR = "csv-fr"  # for a French spreadsheet: `;`, BOM, French headers (issue 14)
 
 
 @report_app.command("compliance")
 def compliance(
     as_of: Annotated[str, typer.Option("--as-of", help="The legal date of the report.")],
-    fmt: Annotated[Format, typer.Option("--format", help="csv or json.")] = Format.CSV,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="csv, json, or csv-fr (French spreadsheet).")
+    ] = Format.CSV,
 ) -> None:
     """Open and breached obligations, flags, overdue attestations by centre, pending invalidations."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -43,7 +46,9 @@ def compliance(
         raise typer.Exit(2)
     with ReadModels.open(service.store.url) as view:
         catch_up(service, view)
-        writer = write_csv if fmt == Format.CSV else write_json
+        from services.web.export_fr import write_csv_fr
+
+        writer = {Format.CSV: write_csv, Format.JSON: write_json, Format.CSV_FR: write_csv_fr}[fmt]
         if not sys.stderr.isatty():
             summary = writer(view.engine, on, sys.stdout, lambda: None)
         else:

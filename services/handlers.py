@@ -80,3 +80,27 @@ def _(command: j.ReceiveAttestation, licence: Licence, ctx: Context) -> None:
 @_dispatch.register
 def _(command: j.ReturnLicence, licence: Licence, ctx: Context) -> None:
     licence.return_licence(ctx, command.returned_on)
+
+
+@_dispatch.register
+def _(command: j.CancelInfraction, licence: Licence, ctx: Context) -> None:
+    licence.cancel_infraction(
+        ctx, command.infraction_id, command.cancelled_on, command.ground, command.reference
+    )
+
+
+@_dispatch.register
+def _(command: j.RecordSuspension, licence: Licence, ctx: Context) -> None:
+    licence.record_suspension(
+        ctx, command.kind, command.first_day, command.last_day, command.reference
+    )
+
+
+@_dispatch.register
+def _(command: j.LiftSuspension, licence: Licence, ctx: Context) -> None:
+    licence.lift_suspension(ctx, command.lifted_on, command.kind)
+
+
+@_dispatch.register
+def _(command: j.UpdateHolder, licence: Licence, ctx: Context) -> None:
+    licence.update_holder(ctx, {"address": command.address.model_dump(exclude_none=True)})

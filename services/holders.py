@@ -21,7 +21,7 @@ from domain.stage_advice import Advice, StageDatesRefused, stage_advice
 from domain.view import licence_view
 from domain.what_if import Hypothesis, Outcome, what_if
 from services.licensing import Licensing, UsageError
-from services.web.labels import LETTER_TITLE, french_date
+from services.web.labels import LETTER_TITLE, french_date, plural
 
 # What each forecast effect is, in French: by (event, rule).
 EFFECT = {
@@ -190,7 +190,7 @@ def _advice_notes(a: Advice) -> Iterable[str]:
     stage = f"Un stage les {french_date(a.first_day)} et {french_date(a.last_day)}"
     if a.credited and a.points > 0:
         yield (
-            f"{stage} rapporterait {a.points} point(s) le {french_date(a.credit_on)} : le solde "
+            f"{stage} rapporterait {plural(a.points, 'point', 'points')} le {french_date(a.credit_on)} : le solde "
             f"passerait de {a.balance_before} à {a.balance_after} (plafond {a.ceiling})."
         )
     elif a.credited:
@@ -281,6 +281,13 @@ def simulate(service: Licensing, neph: str, hypothesis: Hypothesis) -> dict[str,
 
 
 def outcome_json(o: Outcome) -> dict[str, Any]:
+    from services.web.motifs import motif
+
+    offences = {
+        str(d.values["infraction_id"]): str(d.values["offence"])
+        for d in o.decisions
+        if d.event == "InfractionRecorded"
+    }
     letter = next((d.letter for d in o.decisions if d.event == "PointsWithdrawn"), None)
     withdrawn = next((d.points for d in o.decisions if d.event == "PointsWithdrawn"), None)
     return {
@@ -297,6 +304,10 @@ def outcome_json(o: Outcome) -> dict[str, Any]:
                 "effective_on": d.effective_on.isoformat(),
                 "rule": d.rule,
                 "reason": d.reason,
+                "motif": motif(
+                    {"event": d.event, "rule": d.rule, "reason": d.reason, "details": d.values},
+                    offences,
+                ),
             }
             for d in o.decisions
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
@@ -46,12 +47,24 @@ class Line(BaseModel):
     neph: Neph
 
 
+class Address(BaseModel):
+    """A postal address in France as La Poste prints it (issue 14: letters that can be mailed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    line1: Text  # number and street
+    line2: Text | None = None  # building, lieu-dit, BP
+    postcode: Annotated[str, Field(pattern=r"^[0-9]{5}$", strict=True)]
+    city: Text
+
+
 class Holder(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     surname: Text | None = None
     given_names: Text | None = None
     birth_date: LegalDate | None = None
+    address: Address | None = None
 
 
 class IssueLicence(Line):
@@ -136,6 +149,41 @@ class ReturnLicence(Line):
     returned_on: LegalDate
 
 
+class CancelInfraction(Line):
+    """R-11.1: the infraction's réalité fell, or it was recorded on the wrong licence."""
+
+    type: Literal["infraction.cancel"]
+    infraction_id: Ident
+    cancelled_on: LegalDate
+    ground: Literal["acquittal", "administrative_annulment", "designation", "recording_error"]
+    reference: Text | None = None
+
+
+class RecordSuspension(Line):
+    """R-12.1: the right to drive suspended; the order of the days is a rule (R-12.4)."""
+
+    type: Literal["suspension.record"]
+    kind: Literal["administrative", "judicial"]
+    first_day: LegalDate
+    last_day: LegalDate
+    reference: Text | None = None
+
+
+class LiftSuspension(Line):
+    """R-12.1: the suspensions in force on `lifted_on` (of `kind` when given) end early."""
+
+    type: Literal["suspension.lift"]
+    lifted_on: LegalDate
+    kind: Literal["administrative", "judicial"] | None = None
+
+
+class UpdateHolder(Line):
+    """The holder moved: letters from `at` on go to the new address (issue 14)."""
+
+    type: Literal["holder.update"]
+    address: Address
+
+
 Command = Annotated[
     IssueLicence
     | CompleteTraining
@@ -144,7 +192,11 @@ Command = Annotated[
     | DeliverLetter
     | CompleteStage
     | ReceiveAttestation
-    | ReturnLicence,
+    | ReturnLicence
+    | CancelInfraction
+    | RecordSuspension
+    | LiftSuspension
+    | UpdateHolder,
     Field(discriminator="type"),
 ]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
@@ -157,6 +209,10 @@ COMMAND_TYPES = (
     "stage.complete",
     "attestation.receive",
     "licence.return",
+    "infraction.cancel",
+    "suspension.record",
+    "suspension.lift",
+    "holder.update",
 )
 
 
@@ -196,7 +252,9 @@ def _describe(error: ValidationError) -> str:
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "tagged")))
         where = re.sub(
-            r"^(licence|training|infraction|letter|stage|attestation)\.[a-z]+\.?", "", where
+            r"^(licence|training|infraction|letter|stage|attestation|suspension|holder)\.[a-z]+\.?",
+            "",
+            where,
         )
         message = e["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
@@ -225,31 +283,51 @@ def parse_journal(text: str) -> tuple[list[JournalLine], list[LineError]]:
     """Every line of a JSON Lines journal, and every error with its line number (CONTRACT §1)."""
     lines: list[JournalLine] = []
     errors: list[LineError] = []
-    previous_at: date | None = None
     # JSON Lines ends a line with "\n" (or "\r\n") only: `str.splitlines` would also cut at
     # U+2028, U+2029, U+0085 and other breaks that JSON allows raw inside a string.
-    for number, content in enumerate(text.split("\n"), start=1):
-        content = content.removesuffix("\r")
-        if not content.strip():
-            continue
-        try:
-            raw = json.loads(content)
-        except json.JSONDecodeError as error:
-            errors.append(
-                LineError(number, f"not valid JSON ({error.msg} at column {error.colno})")
-            )
-            continue
-        parsed = parse_object(raw, number)
+    for parsed in read_journal(text.split("\n")):
         if isinstance(parsed, LineError):
             errors.append(parsed)
+        else:
+            lines.append(parsed)
+    return lines, errors
+
+
+def read_journal(contents: Iterable[str | bytes]) -> Iterator[JournalLine | LineError]:
+    """Each line of a journal in turn, parsed or with its error (CONTRACT §1), keeping none: a
+    file of any size is read in constant memory (issue 17). `contents` are the lines without
+    their "\n", as text or as the file's UTF-8 bytes."""
+    previous_at: date | None = None
+    for number, content in enumerate(contents, start=1):
+        if isinstance(content, bytes):
+            try:
+                content = content.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield LineError(
+                    number, f"not valid UTF-8 ({error.reason} at byte {error.start + 1})"
+                )
+                continue
+        parsed = parse_line(number, content.removesuffix("\r"))
+        if parsed is None:
             continue
-        if previous_at is not None and parsed.command.at < previous_at:
-            errors.append(
-                LineError(
+        if isinstance(parsed, JournalLine):
+            if previous_at is not None and parsed.command.at < previous_at:
+                yield LineError(
                     number,
                     f"at: {parsed.command.at} is earlier than the previous line's {previous_at}",
                 )
-            )
-        previous_at = parsed.command.at
-        lines.append(parsed)
-    return lines, errors
+                previous_at = parsed.command.at
+                continue
+            previous_at = parsed.command.at
+        yield parsed
+
+
+def parse_line(number: int, content: str) -> JournalLine | LineError | None:
+    """One line of a journal (without its line break): None when blank."""
+    if not content.strip():
+        return None
+    try:
+        raw = json.loads(content)
+    except json.JSONDecodeError as error:
+        return LineError(number, f"not valid JSON ({error.msg} at column {error.colno})")
+    return parse_object(raw, number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from eventsourcing.persistence import IntegrityError
@@ -17,11 +17,13 @@ from domain.policy import Policy
 from domain.view import licence_view
 from infrastructure.recorders import Receipt
 from infrastructure.store import LicenceStore
-from services import handlers
 from services.errors import ImportStopped
-from services.journal import JournalLine, LineError
 from services.parallel_import import clock_after, import_in_shares, processes_for, share_of
+from services.recent_views import RecentViews
 from services.unit_of_work import UnitOfWork, no_cyclic_collection
+
+if TYPE_CHECKING:  # the journal's pydantic models are built on import: not for a query (issue 17)
+    from services.journal import JournalLine, LineError
 
 log = structlog.get_logger("permis")
 
@@ -79,6 +81,7 @@ class Licensing:
         self.policy = policy
         self.batch_size = batch_size
         self.import_processes = import_processes
+        self.recent_views = RecentViews()
         # When this process imports one share of a journal (`services.parallel_import`): which.
         self._share: tuple[int, int] | None = None
 
@@ -147,6 +150,8 @@ class Licensing:
 
     def check(self, lines: Sequence[JournalLine]) -> tuple[dict[str, Receipt], list[LineError]]:
         """The receipts already known, and the lines that break the clock rule (CONTRACT §1)."""
+        from services.journal import LineError
+
         receipts = self.store.permis.select_receipts([line.command.id for line in lines])
         clock = self.clock()
         errors = []
@@ -186,6 +191,13 @@ class Licensing:
         """One process's share of a journal: its lines, then its licences' effects due by
         `until`, the clock the whole journal reaches, which the caller sets when all are done."""
         return self._import(lines, receipts, until=until, clock_writes=False)
+
+    def import_part(
+        self, lines: Sequence[JournalLine], receipts: dict[str, Receipt], until: date | None = None
+    ) -> ImportReport:
+        """A part of a journal checked whole beforehand (`services.streaming_import`): its lines,
+        with the receipts of their ids, the clock moved with them, then to `until`."""
+        return self._import(lines, receipts, until=until)
 
     def _import(
         self,
@@ -278,6 +290,8 @@ class Licensing:
             report.skipped += 1
 
     def _apply(self, uow: UnitOfWork, line: JournalLine) -> Receipt:
+        from services import handlers  # with the journal's models: only for a write (issue 17)
+
         command = line.command
         ctx = self._ctx(command.at, command.id)
         licence = uow.get(command.neph)
@@ -329,10 +343,28 @@ class Licensing:
     def view(
         self, neph: str, as_of: date | None = None, known_at: date | None = None
     ) -> dict[str, Any]:
-        """The licence view on `as_of` (default: the clock), as known at `known_at` (CONTRACT §4)."""
+        """The licence view on `as_of` (default: the clock), as known at `known_at` (CONTRACT §4).
+
+        Recent views are kept (`RecentViews`), each under the licence's version: one query for
+        the version, and a view is served again only while no event was added to it."""
         clock = self.clock()
         if as_of is not None and clock is not None and as_of > clock:
             raise UsageError(f"--as-of {as_of} is later than the clock ({clock})")
+        on_clock = as_of or clock
+        if on_clock is None:
+            return self._view(neph, as_of, known_at, clock)
+        version = self.store.stored_version(licence_id(neph))
+        key = (neph, on_clock, known_at, version)
+        hit = self.recent_views.get(key)
+        if hit is not None:
+            return hit
+        found = self._view(neph, as_of, known_at, clock)
+        self.recent_views.put(key, found)
+        return found
+
+    def _view(
+        self, neph: str, as_of: date | None, known_at: date | None, clock: date | None
+    ) -> dict[str, Any]:
         licence = self.licence(neph)
         on = as_of or clock or licence.last_recorded_on
         try:

@@ -32,11 +32,11 @@ import structlog
 
 from infrastructure.recorders import Receipt
 from services.errors import ImportStopped, ShareFailed
-from services.journal import JournalLine
 
 log = structlog.get_logger("permis")
 
 if TYPE_CHECKING:
+    from services.journal import JournalLine
     from services.licensing import ImportReport, Licensing
 
 MIN_LINES_A_PROCESS = 5_000

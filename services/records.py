@@ -111,7 +111,14 @@ def content_of(
         "probation_ends_on": view["probation_ends_on"],
         "balance": view["balance"],
         "ceiling": view["ceiling"],
-        "infractions": _items(view["infractions"], INFRACTION),
+        "infractions": [
+            # A cancelled one says so; the key only then, so that the relevés of licences
+            # without a cancellation state what they stated before it existed.
+            {**item, "cancelled_on": i["cancelled_on"]} if i.get("cancelled_on") else item
+            for i, item in zip(
+                view["infractions"], _items(view["infractions"], INFRACTION), strict=True
+            )
+        ],
         "letters": _items(view["letters"], LETTER),
         "stages": stages,
         "obligations": _items(view["obligations"], OBLIGATION),

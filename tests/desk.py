@@ -122,6 +122,29 @@ class Desk:
         self._at(at).return_licence(self._ctx(at), d(returned_on or at))
         self.tick(at)  # effects the line made due apply the same day, as in import
 
+    def cancel(
+        self,
+        at: str,
+        infraction_id: str,
+        cancelled_on: str | None = None,
+        ground: str = "acquittal",
+        reference: str | None = None,
+    ) -> None:
+        self._at(at).cancel_infraction(
+            self._ctx(at), infraction_id, d(cancelled_on or at), ground, reference
+        )
+        self.tick(at)  # effects the line made due apply the same day, as in import
+
+    def suspend(
+        self, at: str, kind: str, first_day: str, last_day: str, reference: str | None = None
+    ) -> None:
+        self._at(at).record_suspension(self._ctx(at), kind, d(first_day), d(last_day), reference)
+        self.tick(at)
+
+    def lift(self, at: str, lifted_on: str | None = None, kind: str | None = None) -> None:
+        self._at(at).lift_suspension(self._ctx(at), d(lifted_on or at), kind)
+        self.tick(at)
+
     def state(self, as_of: str | None = None, known_at: str | None = None) -> LicenceState:
         assert self.licence is not None and self.clock is not None
         return self.licence.state(

@@ -127,7 +127,7 @@ def test_log_in_record_an_infraction_and_see_the_balance_change(
     expect(page.locator("#solde")).to_have_text(str(balance))  # reported only
 
     page.click("text=Réalité d'une infraction établie")
-    page.fill("#f-infraction_id", "nav-1")
+    page.select_option("#f-infraction_id", "nav-1")  # picked from the licence (issue 14)
     page.click("text=Vérifier")
     expect(page.locator('[data-field="established_on"]')).to_be_visible()  # beside its field
     shot(page, "03-saisie-erreurs", tmp_path)

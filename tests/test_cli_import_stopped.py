@@ -36,7 +36,7 @@ def test_an_import_stopped_part_way_exits_1_with_its_reason(
     def stopping(self: Licensing, *args: Any, **kwargs: Any) -> Any:
         raise stopped
 
-    monkeypatch.setattr(Licensing, "import_lines", stopping)
+    monkeypatch.setattr(Licensing, "import_part", stopping)  # each chunk of `permis import`
     # Logs bound to the runner's captured stderr would outlive it, closed, in later tests.
     monkeypatch.setattr(logging, "configure_logging", lambda level=None: None)
     monkeypatch.setenv("PERMIS_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")

@@ -147,9 +147,9 @@ def test_the_licence_page_draws_the_forecast_dotted_and_links_the_relevés(
             },
         )
         words = text(simulation.text)
-        assert "retrait de 2 point(s), solde 6 → 4" in words
+        assert "retrait de 2 points, solde 6 → 4" in words
         assert "Rien n'a été enregistré" in words
-        assert "Un stage les 11/04/2026 et 12/04/2026 rapporterait 4 point(s)" in words
+        assert "Un stage les 11/04/2026 et 12/04/2026 rapporterait 4 points" in words
 
 
 def test_the_holder_sees_the_forecast_and_downloads_both_relevés(office: Backoffice) -> None:
@@ -160,7 +160,7 @@ def test_the_holder_sees_the_forecast_and_downloads_both_relevés(office: Backof
         page = holder.post("/consultation", data={"neph": NEPH, "code": office.code(NEPH)}).text
         words = text(page)
         assert "Vos prochains points" in words and "02/06/2028" in words
-        assert "rapporterait 4 point(s)" in words
+        assert "rapporterait 4 points" in words
         token = re.search(r'name="jeton" value="([^"]+)"', page)
         assert token is not None
         restricted = holder.post(
@@ -171,7 +171,7 @@ def test_the_holder_sees_the_forecast_and_downloads_both_relevés(office: Backof
         advice = holder.post(
             "/consultation/stage", data={"jeton": token.group(1), "dernier_jour": "2026-06-30"}
         )
-        assert "Un stage les 29/06/2026 et 30/06/2026 rapporterait 4 point(s)" in text(advice.text)
+        assert "Un stage les 29/06/2026 et 30/06/2026 rapporterait 4 points" in text(advice.text)
         forged = holder.post("/consultation/releve", data={"jeton": "forged", "kind": "integral"})
         assert forged.status_code == 403
     with TestClient(office.app) as anyone:
@@ -179,7 +179,7 @@ def test_the_holder_sees_the_forecast_and_downloads_both_relevés(office: Backof
         assert "Relevé authentique" in checked and "Petit Inès" in checked
         assert not re.search(r"\d+\s*point", checked.replace("permis à points", ""))
         refused = anyone.get(f"/verifier/{code[:-2]}ZZ")
-        assert refused.status_code == 404 and "Relevé non reconnu" in text(refused.text)
+        assert refused.status_code == 404 and "Document non reconnu" in text(refused.text)
         assert (
             anyone.get(
                 "/verifier", params={"code": code.replace("-", "")}, follow_redirects=True

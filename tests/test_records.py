@@ -23,5 +23,6 @@ def test_r8_2_the_holders_full_record_and_the_restricted_record() -> None:
         "valid": True,
         "issued_on": "2009-05-04",
         "probationary": False,
+        "suspensions": [],  # shown in both relevés, never a point
     }
     assert not set(FULL_RECORD_KEYS) & set(restricted)

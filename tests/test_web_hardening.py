@@ -56,10 +56,13 @@ def test_five_wrong_passwords_lock_the_user_out_even_with_the_right_one(office: 
     client = TestClient(office.app)
     for left in (4, 3, 2, 1):
         wrong = client.post("/connexion", data={"username": OPERATOR[0], "password": "bad-bad-1"})
-        assert wrong.status_code == 401 and f"Il vous reste {left} essai(s)" in wrong.text
+        assert (
+            wrong.status_code == 401
+            and f"Il vous reste {left} essai{'s' if left > 1 else ''}" in wrong.text
+        )
     locked = client.post("/connexion", data={"username": OPERATOR[0], "password": "bad-bad-1"})
     assert locked.status_code == 429
-    assert "Trop de tentatives de connexion" in locked.text and "15 minute(s)" in locked.text
+    assert "Trop de tentatives de connexion" in locked.text and "15 minutes" in locked.text
     assert log_in(client, OPERATOR) == 429  # the right password, still locked
     assert int(client.post("/api/token", data=dict(zip(("username", "password"), OPERATOR, strict=True))).headers["retry-after"]) > 0  # fmt: skip
     assert log_in(client, AUDITOR) == 303  # another user is not locked out
@@ -205,6 +208,12 @@ def test_an_admin_creates_disables_and_resets_users_and_auditors_see_who(
         data={"csrf": csrf(page), "name": "otto", "role": "operator", "password": "short"},
     )
     assert short.status_code == 422 and "8 caractères au moins" in short.text
+    unchosen = admin.post(
+        "/utilisateurs",
+        data={"csrf": csrf(page), "name": "otto", "role": "", "password": "long-enough"},
+    )  # no role chosen for the admin (issue 14)
+    assert unchosen.status_code == 422 and "choisissez un rôle" in unchosen.text
+    assert '<option value="">— choisir un rôle —</option>' in page
     oscar = TestClient(office.app)
     assert log_in(oscar, ("oscar", "first-pass")) == 303
     assert oscar.get(f"/permis/{NEPH}").status_code == 200

@@ -280,9 +280,13 @@ def test_record_an_infraction_with_a_confirmation_step_as_the_user(
     assert len([e for e in office.service.audit(NEPH) if e["command_id"] == base["id"]]) == 1
 
 
-def test_a_refused_command_shows_the_rules_reason(operator: TestClient, office: Backoffice) -> None:
+def test_verifier_runs_the_rules_and_shows_the_refusal_beside_the_form(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 14 item 3: a line the rules refuse never reaches the confirmation (R-2.2), the
+    refusal is in French beside the form, and nothing is recorded."""
     _, base = form_of(operator, "infraction.establish")
-    confirm = operator.post(
+    refused = operator.post(
         "/saisie",
         data={
             **base,
@@ -291,13 +295,112 @@ def test_a_refused_command_shows_the_rules_reason(operator: TestClient, office: 
             "basis": "fine_paid",
         },
     )
+    assert refused.status_code == 422
+    assert "Confirmer l'enregistrement" not in refused.text
+    shown = text(refused.text)
+    assert "l'infraction nope n'est pas enregistrée sur ce permis" in shown
+    assert "is not recorded" not in shown
+    assert office.service.store.permis.select_receipts([base["id"]]) == {}
+
+
+def test_verifier_shows_the_effect_before_recording(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 14 item 3: the confirmation names the holder and the effect decided on a copy of the
+    licence — points withdrawn, balance after, the letter (R-2.2, R-3.1) — and records nothing;
+    the infraction to establish is picked from the licence's own list."""
+    _, record = form_of(operator, "infraction.record")
+    fields = {**record, "infraction_id": "w9", "offence": "red_light", "committed_on": "2026-02-20"}
+    confirm = operator.post("/saisie", data=fields)
     payload = re.search(r'name="payload" value="([^"]+)"', confirm.text)
     assert payload
-    refused = operator.post(
-        "/saisie/confirmer", data={"csrf": base["csrf"], "payload": html.unescape(payload.group(1))}
+    operator.post(
+        "/saisie/confirmer",
+        data={"csrf": record["csrf"], "payload": html.unescape(payload.group(1))},
     )
-    assert refused.status_code == 409
-    assert "infraction nope is not recorded" in refused.text
+    page, base = form_of(operator, "infraction.establish")
+    assert '<option value="w9">' in page and '<option value="">— choisir —</option>' in page
+    before = office.service.view(NEPH)["balance"]
+    effect = operator.post(
+        "/saisie",
+        data={**base, "infraction_id": "w9", "established_on": "2026-02-27", "basis": "fine_paid"},
+    )
+    assert effect.status_code == 200
+    shown = text(effect.text)
+    assert "MARTIN Claire" in shown
+    assert "4 points" in shown and f"{before} points → {before - 4} points" in shown
+    assert office.service.view(NEPH)["balance"] == before  # nothing recorded
+    assert office.service.store.permis.select_receipts([base["id"]]) == {}
+
+
+def confirm_form(client: TestClient, base: dict[str, str], fields: dict[str, str]) -> str:
+    """Vérifier then Confirmer a form; the confirmation page's words."""
+    confirm = client.post("/saisie", data={**base, **fields})
+    assert confirm.status_code == 200, text(confirm.text)
+    payload = re.search(r'name="payload" value="([^"]+)"', confirm.text)
+    assert payload
+    done = client.post(
+        "/saisie/confirmer",
+        data={"csrf": base["csrf"], "payload": html.unescape(payload.group(1))},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    return text(confirm.text)
+
+
+def test_annuler_une_infraction_shows_the_points_back_before_confirming(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 13 item 4, R-11.1 to R-11.3: the infraction is picked from the licence's own list,
+    the ground and reference are asked, the confirmation shows the points given back and the
+    decision; once confirmed the licence page shows it cancelled and the balance back to 12."""
+    assert office.service.view(NEPH)["balance"] == 8
+    page, base = form_of(operator, "infraction.cancel")
+    assert '<option value="a1">' in page and '<option value="">— choisir —</option>' in page
+    assert "relaxe ou acquittement" in page
+    shown = confirm_form(
+        operator,
+        base,
+        {
+            "infraction_id": "a1",
+            "cancelled_on": "2026-02-20",
+            "ground": "acquittal",
+            "reference": "TP Paris 26/123",
+        },
+    )
+    assert "Points rendus 4 points" in shown
+    assert "8 points → 12 points" in shown
+    assert "Infraction annulée" in shown
+    assert office.service.view(NEPH)["balance"] == 12
+    licence_page = text(operator.get(f"/permis/{NEPH}").text)
+    assert "annulée le 20/02/2026 (relaxe ou acquittement)" in licence_page
+    again, _ = form_of(operator, "infraction.cancel")
+    assert '<option value="a1">' not in again  # R-11.4: never cancelled twice
+
+
+def test_suspension_du_droit_de_conduire_is_listed_and_sets_the_status(
+    operator: TestClient, office: Backoffice
+) -> None:
+    """Issue 13 item 4, R-12.1 and R-12.2: a suspension recorded through its form is listed on
+    the licence page with its kind and days; the status is `suspendu` between its days."""
+    _, base = form_of(operator, "suspension.record")
+    shown = confirm_form(
+        operator,
+        base,
+        {
+            "kind": "administrative",
+            "first_day": "2026-02-15",
+            "last_day": "2026-08-14",
+            "reference": "arrêté 2026-77",
+        },
+    )
+    assert "valide → suspendu" in shown
+    assert office.service.view(NEPH)["status"] == "suspended"
+    licence_page = text(operator.get(f"/permis/{NEPH}").text)
+    assert "suspension administrative" in licence_page and "arrêté 2026-77" in licence_page
+    _, lift = form_of(operator, "suspension.lift")
+    assert "suspendu → valide" in confirm_form(operator, lift, {"lifted_on": "2026-03-01"})
+    assert office.service.view(NEPH)["status"] == "valid"
 
 
 def test_forms_need_the_form_token(operator: TestClient, office: Backoffice) -> None:
@@ -341,16 +444,20 @@ def letter_of(client: TestClient, office: Backoffice, neph: str, letter_type: st
 def test_every_letter_carries_what_letters_md_requires(
     operator: TestClient, office: Backoffice, neph: str, letter_type: str
 ) -> None:
-    """letters.md: name, NEPH, date, issuer, audit reference; the code only on 48M/48N/48SI (R-3.4)."""
+    """letters.md: name, address, NEPH, date, issuer, a reference the service can look up; the code
+    only on 48M/48N/48SI (R-3.4)."""
     page = letter_of(operator, office, neph, letter_type)
-    assert neph in page and "Préfecture" in page and f"Référence : {neph}/" in page
+    assert neph in page and "Préfecture" in page and "Référence à rappeler" in page
+    assert "Claire Dumont" in page and "place de la République" in page  # settings (issue 14)
+    assert "PARIS" in page or "MONTREUIL" in page  # the holder's postal address
     code = office.code(neph)
     if letter_type in ("48M", "48N", "48SI"):
         assert code in page
     else:
         assert code not in page
     if letter_type in ("48", "48M", "48N"):
-        assert "Date de valeur" in page and "Points retirés" in page and "nouveau solde" in page
+        assert "Réalité établie le" in page and "Points retirés" in page
+        assert "le solde de votre permis est de" in page
         assert "si vous ne commettez pas" in page.lower()
     if letter_type == "48M":
         assert "stage volontaire" in page and "jusqu'à 4 points" in page
@@ -364,13 +471,13 @@ def test_every_letter_carries_what_letters_md_requires(
         assert page.count("conduite en état alcoolique") == 1  # the recap lists each withdrawal
         assert "excès de vitesse de 40 à 50 km/h" in page
     if letter_type == "47":
-        assert "CENTRE-75-014" in page and "16/06/2025" in page and "18/06/2025" in page
+        assert "CENTRE-75-014" in page and "16 juin 2025" in page and "18 juin 2025" in page
 
 
 def test_an_auditor_sees_letters_without_the_code(auditor: TestClient, office: Backoffice) -> None:
     page = letter_of(auditor, office, "075000000002", "48N")
     assert office.code("075000000002") not in page
-    assert "imprimé par un opérateur" in page
+    assert "code confidentiel imprimé sur l'exemplaire envoyé" in page
 
 
 def test_an_unknown_letter_is_404(operator: TestClient) -> None:
@@ -429,6 +536,29 @@ def test_the_dashboard_exports_every_row_as_csv(auditor: TestClient) -> None:
     assert len(rows) == 1 + 5
 
 
+def test_the_dashboard_exports_for_a_french_spreadsheet(auditor: TestClient) -> None:
+    """Issue 14 item 5: `;` between cells, a UTF-8 BOM, French headers, words and dates; the same
+    rows as the machine CSV of CONTRACT §6, which stays as it was."""
+    machine = auditor.get("/tableau-de-bord/export.csv", params={"as_of": "2026-03-01"})
+    response = auditor.get("/tableau-de-bord/export-tableur.csv", params={"as_of": "2026-03-01"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = [r.split(";") for r in response.content.decode("utf-8-sig").splitlines()]
+    assert rows[0][:6] == ["NEPH", "Nom", "Prénoms", "Nature", "Objet", "Statut"]
+    assert "Échéance" in rows[0]
+    assert len(rows) == len(machine.text.splitlines())
+    by_neph = {r[0]: r for r in rows[1:]}
+    kept = by_neph["075000000005"]  # the licence not returned (R-6.2)
+    assert kept[1] == "LEROY" and "permis non restitué" in rows_text(rows)
+    assert all(re.fullmatch(r"(\d{2}/\d{2}/\d{4})?", r[6]) for r in rows[1:])
+    assert not any(w in rows_text(rows) for w in ("licence_not_returned", "breached", "open;"))
+
+
+def rows_text(rows: list[list[str]]) -> str:
+    return "\n".join(";".join(r) for r in rows)
+
+
 # --- the Permis list (issue 15) -----------------------------------------------------------------
 
 
@@ -469,7 +599,9 @@ def test_the_list_filters_sorts_and_pages(operator: TestClient) -> None:
     assert found(centre="CENTRE-92-003") == ["075000000001"]
     assert found(statut="invalidated") == ["075000000004", "075000000005"]
     assert found(statut="invalidated", q="leroy") == ["075000000005"]
-    assert found(departement="75") == []  # holders carry no address yet
+    # the département of the holder's postal address (issue 14: addresses in the demo)
+    assert found(departement="75") == ["075000000001", "075000000002", "075000000004"]
+    assert found(departement="93") == ["075000000003"]
     by_name = listed(operator.get("/permis").text)
     assert by_name == [
         "075000000002",  # Bernard
@@ -527,7 +659,7 @@ def test_a_queue_item_marked_handled_leaves_the_queue_and_enters_the_audit_trail
     assert done.status_code == 303
     after = auditor.get("/tableau-de-bord").text
     assert queue(after, "non_compliance") == []
-    assert "1 alerte(s) déjà traitée(s)" in after
+    assert "1 alerte déjà traitée, retirée de la file" in after
     assert 'id="n-non-effectues">1<' in after  # the breach itself still stands (R-6.1)
     trail = text(auditor.get("/permis/075000000003").text)
     assert "Traitement d'une alerte" in trail and "Parquet saisi le 1er mars" in trail
@@ -560,4 +692,4 @@ def test_every_view_of_a_code_is_in_the_audit_trail(
     letter = letter_of(operator, office, "075000000002", "48N")
     assert office.code("075000000002") in letter
     trail = text(auditor.get("/permis/075000000002").text)
-    assert "Consultation du code confidentiel" in trail and "lettre 48N" in trail
+    assert "Consultation du code confidentiel" in trail and "lettre 48N du 02/04/2025" in trail

@@ -25,6 +25,11 @@ def withdrawal_committed_between(
     )
 
 
+def suspension_started_between(state: LicenceState, start: date, end: date) -> bool:
+    """A suspension of the right to drive started in [start, end) (R-12.3, R-1.6)."""
+    return any(start <= s.first_day < end for s in state.suspensions.values())
+
+
 def training_is_eligible(state: LicenceState, completed_on: date) -> tuple[bool, str]:
     """A first licence's training between issue + 6 and + 12 months, since 2019 (R-1.6, R223-4-1)."""
     start = state.probation_started_on
@@ -53,7 +58,15 @@ def probation_end(state: LicenceState) -> tuple[date, bool] | None:
             f"training_short_probation_months_{state.route}", state.training_on
         )
         short = add_months(start, months)
-        if not withdrawal_committed_between(state, start, short):
+        # Unless an infraction gave rise to a withdrawal, or a suspension started, during the
+        # shortened probation (R-1.6, R-12.3).
+        # Judged on what was known on that day: a withdrawal decided later does not take the
+        # shortening back (R-4.4), nor, decided again after a cancellation, does it (R-11.3).
+        known = not any(
+            start <= w.committed_on < short and w.decided_on is not None and w.decided_on < short
+            for w in state.every_withdrawal()
+        )
+        if known and not suspension_started_between(state, start, short):
             return short, True
     return normal, False
 
@@ -62,6 +75,18 @@ def is_clean(state: LicenceState, until: date) -> bool:
     """No infraction that gave rise to a withdrawal committed since probation began (R-1.4)."""
     start = state.probation_started_on or state.issued_on
     return not withdrawal_committed_between(state, start, until)
+
+
+def clean_as_known_on(state: LicenceState, anniversary: date) -> bool:
+    """No infraction that gave rise to a withdrawal committed since probation began, as known on
+    the anniversary: decided before that day, whose time-driven effects come first (R-1.4 POLICY
+    no claw-back, R-0.5). Going forward in time every known decision is; a gain decided again
+    late (a cancellation, R-11.3) is judged on what was known then."""
+    start = state.probation_started_on or state.issued_on
+    return not any(
+        w.committed_on >= start and w.decided_on is not None and w.decided_on < anniversary
+        for w in state.every_withdrawal()
+    )
 
 
 def probation_effects(state: LicenceState) -> list[Effect]:
@@ -78,7 +103,7 @@ def probation_effects(state: LicenceState) -> list[Effect]:
     credited = sum(1 for r in state.restorations_now() if r.rule == "R-1.4")
     anniversary = add_years(state.probation_started_on, credited + 1)
     valid = state.status == Status.VALID
-    if valid and anniversary < end_on and is_clean(state, date.max):
+    if valid and anniversary < end_on and clean_as_known_on(state, anniversary):
         effects.append(
             Effect(anniversary, RANK, f"gain:{credited + 1}", _gain(credited + 1, anniversary))
         )

@@ -114,6 +114,7 @@ def _full(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> li
     since = [w for w in withdrawals if previous is None or w.position > previous.fold_order]
     if not since:
         return []
+    since = _decided_by_due(state, since, previous)
     last_established = max(w.established_on or date.min for w in since)
     ids = frozenset(w.infraction_id for w in since)
     starts = ids
@@ -128,6 +129,29 @@ def _full(state: LicenceState, withdrawals: list[Infraction], past: _Past) -> li
     on = _once_decided(due, since)
     decide = _restore_full(sorted(ids), last_established, serious, on, _late(due, on))
     return [Effect(on, RANK + 1, "full", decide)]
+
+
+def _decided_by_due(
+    state: LicenceState, since: list[Infraction], previous: Restoration | None
+) -> list[Infraction]:
+    """The withdrawals the clock counts: those decided by the day the full restoration they give
+    falls due. Going forward in time they all are; a restoration decided again late (an
+    invalidation annulled, R-10.21; a cancelled infraction, R-11.3) falls due before withdrawals
+    decided after it, which start a delay of their own once it is granted (R-10.8)."""
+    for count in range(1, len(since)):
+        first = since[:count]
+        start = max(w.established_on or date.min for w in first)
+        starts = frozenset(w.infraction_id for w in first)
+        if previous is not None and previous.window_start > start:
+            start = previous.window_start
+            starts |= frozenset(previous.infraction_ids)
+        serious = any(w.offence_class in SERIOUS_CLASSES for w in first)
+        due = full_restoration_due(state, start, serious)
+        if withdrawal_committed_between(state, start, due, starts):
+            continue  # broken: the clock goes on with the next withdrawals
+        if all((w.decided_on or date.min) > _once_decided(due, first) for w in since[count:]):
+            return first
+    return since
 
 
 def full_restoration_years(state: LicenceState, start: date, serious: bool) -> int:

@@ -70,7 +70,10 @@ def fulfilled_obligations(state: LicenceState, stage: Stage) -> list[str]:
     for obligation in state.obligations.values():
         if obligation.kind != ObligationKind.MANDATORY_STAGE:
             continue
-        if obligation.status == ObligationStatus.FULFILLED:
+        if obligation.status == ObligationStatus.FULFILLED and not (
+            # an earlier qualifying stage attested later fulfils it from its own last day
+            obligation.settled_on is not None and stage.last_day < obligation.settled_on
+        ):
             continue
         if stage.first_day < obligation.opened_on:
             continue

@@ -23,6 +23,7 @@ def occasion_cap(state: LicenceState, infraction: Infraction) -> int:
             infraction.occasion is not None
             and i.occasion == infraction.occasion
             and i.points is not None
+            and not i.cancelled  # as if never recorded
         )
     ]
     for member in same:
@@ -40,7 +41,7 @@ def points_after_cap(state: LicenceState, infraction: Infraction) -> int:
         already = sum(
             i.points or 0
             for i in state.infractions.values()
-            if i.occasion == infraction.occasion and i.points is not None
+            if i.occasion == infraction.occasion and i.points is not None and not i.cancelled
         )
     return max(0, min(infraction.catalogue_points, occasion_cap(state, infraction) - already))
 

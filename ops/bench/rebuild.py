@@ -6,17 +6,20 @@ and on the same store:
 
 - raw: the events table read with a plain DB-API cursor (`sqlite3` / `psycopg`), every column of
   every row in notification order, in pages of 1,000: the floor any rebuild must pay;
-- rebuild: `projections.catch_up.rebuild` (the command's code): the notification log in pages,
-  each licence reloaded once (snapshot + later events) and folded, its rows written with the
-  tracking position in one transaction per page;
+- library: the bare eventsourcing library's read of its notification log, decoded: every page of
+  `select_notifications` turned into domain events by the application's own mapper (the goal of
+  issue 17: a rebuild at 50 % or more of this rate);
+- rebuild: `projections.catch_up.rebuild` (the command's code): the events table read licence by
+  licence, each history decoded and folded once, rows written in batches, in one process a CPU
+  (`--processes`), then the position moved to the head of the log;
 - verify --chain: every licence recomputed from the events table and compared with the rows.
 
-The figure is rebuild events per second, and the ratio raw / rebuild: how many times slower than
-just reading the rows the rebuild is. The raw read runs before and after the rebuild; the faster is
-kept (a warm cache for both).
+The figures are events per second, and the ratios rebuild / library and rebuild / raw. Each of
+raw, library and rebuild runs `--repeat` times (default 3) interleaved; the medians are shown, with
+the load average of the machine.
 
     .venv/bin/python ops/bench/rebuild.py [--licences N] [--years Y] [--seed S]
-        [--store sqlite|postgres|both]
+        [--store sqlite|postgres|both] [--processes P] [--repeat R]
 
 PostgreSQL: a fresh database on PERMIS_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), dropped at the end; skipped when no server answers.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -45,6 +49,7 @@ from journal import end_of, generate, to_jsonl  # noqa: E402
 from infrastructure.logging import configure_logging  # noqa: E402
 from infrastructure.settings import Settings  # noqa: E402
 from projections.catch_up import rebuild  # noqa: E402
+from projections.rebuild import default_processes  # noqa: E402
 from projections.verify import verify  # noqa: E402
 from projections.view import ReadModels  # noqa: E402
 from services.bootstrap import build  # noqa: E402
@@ -83,13 +88,28 @@ def raw_read(url: str, table: str) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
+def library_read(service: Any) -> tuple[int, float]:
+    """The notification log read through the library and decoded by the mapper: (events, s)."""
+    recorder, mapper = service.store.recorder, service.store.mapper
+    started = time.perf_counter()
+    events, position = 0, 0
+    while page := recorder.select_notifications(position, PAGE, inclusive_of_start=False):
+        for notification in page:
+            mapper.to_domain_event(notification)
+        events += len(page)
+        position = page[-1].id
+    return events, time.perf_counter() - started
+
+
 def timed(action: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     result = action()
     return result, time.perf_counter() - started
 
 
-def measure(url: str, licences: int, years: int, seed: int) -> dict[str, Any]:
+def measure(
+    url: str, licences: int, years: int, seed: int, processes: int | None, repeat: int
+) -> dict[str, Any]:
     service = build(Settings(database_url=url))
     lines, errors = parse_journal(to_jsonl(generate(licences, years, seed)))
     assert not errors, errors[:3]
@@ -97,25 +117,32 @@ def measure(url: str, licences: int, years: int, seed: int) -> dict[str, Any]:
     service.tick(end_of(years) + timedelta(days=1))
     table = str(service.store.recorder.events_table_name)  # type: ignore[attr-defined]
     view = ReadModels.open(url)
+    raws, libraries, rebuilds, loads = [], [], [], []
     try:
-        first_raw = raw_read(url, table)
-        done, rebuild_s = timed(lambda: rebuild(service, view))
-        second_raw = raw_read(url, table)
+        for _ in range(repeat):
+            raws.append(raw_read(url, table))
+            libraries.append(library_read(service))
+            done, rebuild_s = timed(lambda: rebuild(service, view, processes=processes))
+            rebuilds.append(rebuild_s)
+            loads.append(float(Path("/proc/loadavg").read_text().split()[0]))
         differences, verify_s = timed(lambda: sum(1 for _ in verify(service, view, chain=True)))
     finally:
         view.close()
         service.store.close()
-    rows, raw_s = min(first_raw, second_raw, key=lambda r: r[1])
-    assert rows == done.notifications, (rows, done.notifications)
+    rows = raws[0][0]
+    assert rows == done.notifications == libraries[0][0], (rows, done.notifications)
     return {
         "lines": len(lines),
         "import_s": built_s,
         "events": done.notifications,
         "licences": done.licences,
-        "rebuild_s": rebuild_s,
-        "raw_s": raw_s,
+        "rebuild_s": statistics.median(rebuilds),
+        "raw_s": statistics.median(r[1] for r in raws),
+        "library_s": statistics.median(r[1] for r in libraries),
         "verify_s": verify_s,
         "differences": differences,
+        "load": loads,
+        "processes": processes or default_processes(),
     }
 
 
@@ -149,16 +176,18 @@ def _drop_postgres(base: str, url: str) -> None:
 
 def report(kind: str, figures: dict[str, Any]) -> None:
     events, licences = figures["events"], figures["licences"]
-    rebuild_rate = events / figures["rebuild_s"]
-    raw_rate = events / figures["raw_s"]
+    rate = {name: events / figures[f"{name}_s"] for name in ("raw", "library", "rebuild")}
     print(f"{kind}: {figures['lines']} journal lines → {events} events of {licences} licences "
-          f"(import and tick {figures['import_s']:.1f} s)")  # fmt: skip
-    print(f"  raw cursor read     {figures['raw_s']:8.3f} s  {raw_rate:12,.0f} events/s")
-    print(f"  projections rebuild {figures['rebuild_s']:8.3f} s  {rebuild_rate:12,.0f} events/s"
-          f"  ({licences / figures['rebuild_s']:,.0f} licences/s)")  # fmt: skip
-    print(f"  verify --chain      {figures['verify_s']:8.3f} s  "
+          f"(import and tick {figures['import_s']:.1f} s); load average during the runs "
+          f"{min(figures['load']):.1f}–{max(figures['load']):.1f}")  # fmt: skip
+    print(f"  raw cursor read          {figures['raw_s']:8.3f} s  {rate['raw']:12,.0f} events/s")
+    print(f"  library decoded log read {figures['library_s']:8.3f} s  {rate['library']:12,.0f} events/s")  # fmt: skip
+    print(f"  projections rebuild ({figures['processes']}p) {figures['rebuild_s']:8.3f} s  "
+          f"{rate['rebuild']:12,.0f} events/s  ({licences / figures['rebuild_s']:,.0f} licences/s)")  # fmt: skip
+    print(f"  verify --chain           {figures['verify_s']:8.3f} s  "
           f"{licences / figures['verify_s']:12,.0f} licences/s, {figures['differences']} difference(s)")  # fmt: skip
-    print(f"  ratio raw / rebuild: {raw_rate / rebuild_rate:.1f}x")
+    print(f"  rebuild / library: {rate['rebuild'] / rate['library']:.2f}   "
+          f"rebuild / raw: {rate['rebuild'] / rate['raw']:.3f}")  # fmt: skip
 
 
 def main() -> None:
@@ -167,18 +196,28 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--processes", type=int, help="rebuild processes (default: one a CPU)")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     configure_logging()
     if args.store in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as folder:
             url = f"sqlite:///{Path(folder) / 'store.sqlite'}"
-            report("SQLite", measure(url, args.licences, args.years, args.seed))
+            report(
+                "SQLite",
+                measure(url, args.licences, args.years, args.seed, args.processes, args.repeat),
+            )
     if args.store in ("postgres", "both"):
         base = os.environ.get("PERMIS_BENCH_POSTGRES_URL", DEFAULT_PG)
         database = _postgres(base)
         if database is not None:
             try:
-                report("PostgreSQL", measure(database, args.licences, args.years, args.seed))
+                report(
+                    "PostgreSQL",
+                    measure(
+                        database, args.licences, args.years, args.seed, args.processes, args.repeat
+                    ),
+                )
             finally:
                 _drop_postgres(base, database)
 

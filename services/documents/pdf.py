@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from services.documents.qr import qr_data_uri
+from services.web import labels
 from services.web.labels import french_date
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,6 +40,10 @@ def css_string(value: object) -> Markup:
 
 environment.filters["date"] = french_date
 environment.filters["css_string"] = css_string
+environment.filters["long_date"] = labels.long_date
+environment.filters["number"] = labels.number
+environment.globals["plural"] = labels.plural
+environment.globals["labels"] = labels
 
 
 def html_of(template: str, **context: Any) -> str:

@@ -24,6 +24,7 @@ from services.web import (
     pages_entry,
     pages_holders,
     pages_info,
+    pages_letters,
     pages_records,
     pages_search,
     pages_users,
@@ -57,6 +58,7 @@ def context_from(settings: Settings | None = None, secret: bytes | None = None) 
             settings.login_max_attempts_per_address,
             settings.login_lock_minutes,
         ),
+        prefecture=settings.prefecture,
     )
 
 
@@ -82,6 +84,7 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_holders.router)
     for module in (
+        pages_letters,
         pages_records,
         pages,
         pages_search,

@@ -12,7 +12,7 @@ from domain import events as ev
 from domain.calendar import add_years
 from domain.law import Law
 from domain.licence import Licence
-from services.web.labels import french_date
+from services.web.labels import french_date, plural
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,26 @@ def _marker(event: ev.LicenceEvent, balance: int) -> Marker | None:
     day = event.effective_on
     if isinstance(event, ev.PointsWithdrawn) and event.points > 0:
         return Marker(
-            day, balance, "withdrawal", f"retrait de {event.points} point(s) ({event.rule})"
+            day,
+            balance,
+            "withdrawal",
+            f"retrait de {plural(event.points, 'point', 'points')} ({event.rule})",
         )
     if isinstance(event, ev.RestorationRevoked) and event.points > 0:
         return Marker(
-            day, balance, "withdrawal", f"révocation de {event.points} point(s) ({event.rule})"
+            day,
+            balance,
+            "withdrawal",
+            f"révocation de {plural(event.points, 'point', 'points')} ({event.rule})",
         )
     if isinstance(event, ev.PointsRestored | ev.YearlyGainCredited | ev.ProbationEnded):
         if event.points > 0:
-            return Marker(day, balance, "restoration", f"+{event.points} point(s) ({event.rule})")
+            return Marker(
+                day,
+                balance,
+                "restoration",
+                f"+{plural(event.points, 'point', 'points')} ({event.rule})",
+            )
         return None
     if isinstance(event, ev.StageCredited):
         return Marker(

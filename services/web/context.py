@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from domain.events import acting_user
 from infrastructure.desk import Desk
 from infrastructure.sessions import Sessions
-from infrastructure.settings import DEFAULT_PUBLIC_URL
+from infrastructure.settings import DEFAULT_PUBLIC_URL, Prefecture
 from infrastructure.users import (
     ConsultationCodes,
     ConsultationGuard,
@@ -50,6 +50,7 @@ class WebContext:
     now: Callable[[], datetime] = utcnow  # naive UTC; tests move it
     public_url: str = DEFAULT_PUBLIC_URL  # where `/verifier` is, for the relevés' QR codes
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    prefecture: Prefecture = field(default_factory=Prefecture)  # who sends the letters
     # One writer at a time in this process: a journal post and a form never interleave.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _read_models: ReadModels | None = None

@@ -146,7 +146,19 @@ def _lists(
                 lists["due_soon"].add(item)
     for neph, sent_on in awaiting_notification(ctx.read_models().engine, as_of):
         summary.awaiting_notification += 1
-        lists["awaiting_48si"].add({"neph": neph, "kind": "48SI", "opened_on": sent_on})
+        lists["awaiting_48si"].add(
+            {
+                "neph": neph,
+                "record": "letter",
+                "kind": "48SI",
+                "status": "awaiting",
+                "opened_on": sent_on,
+                "raised_on": None,
+                "due_on": None,
+                "centre": None,
+                "ref": None,
+            }
+        )
     named = holders(ctx.read_models().engine, [r["neph"] for a in lists.values() for r in a.rows])
     for act in lists.values():
         for r in act.rows:

@@ -14,6 +14,7 @@ from typing import Any
 from domain.law import current_law
 from services.journal import COMMAND_TYPES
 from services.web import labels
+from services.web import reasons as reasons_fr
 from services.web.errors import reasons
 
 
@@ -56,6 +57,10 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("holder.surname", "Nom", required=False),
         Field("holder.given_names", "Prénoms", required=False),
         Field("holder.birth_date", "Date de naissance", "date", required=False),
+        Field("holder.address.line1", "Adresse (numéro et voie)", required=False),
+        Field("holder.address.line2", "Complément d'adresse", required=False),
+        Field("holder.address.postcode", "Code postal", required=False),
+        Field("holder.address.city", "Commune", required=False),
     ),
     "training.complementary": (Field("completed_on", "Formation suivie le", "date"),),
     "infraction.record": (
@@ -98,6 +103,45 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("received_on", "Attestation reçue le", "date"),
     ),
     "licence.return": (Field("returned_on", "Permis restitué le", "date"),),
+    "holder.update": (
+        Field("address.line1", "Adresse (numéro et voie)"),
+        Field("address.line2", "Complément d'adresse", required=False),
+        Field("address.postcode", "Code postal", help="5 chiffres"),
+        Field("address.city", "Commune"),
+    ),
+    "infraction.cancel": (
+        Field("infraction_id", "Infraction du permis"),  # the licence's own list, at render
+        Field("cancelled_on", "Décision ou jugement du", "date"),
+        Field(
+            "ground",
+            "Motif de l'annulation",
+            "select",
+            options=_choices(labels.CANCELLATION_GROUND),
+        ),
+        Field(
+            "reference",
+            "Référence de la décision",
+            required=False,
+            help="numéro du jugement ou de la décision",
+        ),
+    ),
+    "suspension.record": (
+        Field("kind", "Nature", "select", options=_choices(labels.SUSPENSION_KIND)),
+        Field("first_day", "Premier jour", "date"),
+        Field("last_day", "Dernier jour (inclus)", "date"),
+        Field("reference", "Référence de la décision", required=False),
+    ),
+    "suspension.lift": (
+        Field("lifted_on", "Levée le", "date", help="la suspension prend fin la veille (R-12.2)"),
+        Field(
+            "kind",
+            "Nature des suspensions levées",
+            "select",
+            required=False,
+            options=_choices(labels.SUSPENSION_KIND),
+            help="laisser vide pour lever toutes les suspensions en cours",
+        ),
+    ),
 }
 assert set(FIELDS) == set(COMMAND_TYPES)
 
@@ -155,7 +199,7 @@ def to_line(command_type: str, form: Mapping[str, str]) -> tuple[dict[str, Any],
 def _put(raw: dict[str, Any], name: str, value: Any) -> None:
     head, _, rest = name.partition(".")
     if rest:
-        raw.setdefault(head, {})[rest] = value
+        _put(raw.setdefault(head, {}), rest, value)
     else:
         raw[head] = value
 
@@ -179,7 +223,7 @@ def french(reason: str) -> str:
     for pattern, replacement in _FRENCH:
         if pattern.match(reason):
             return pattern.sub(replacement, reason)
-    return reason
+    return reasons_fr.french(reason)
 
 
 def attach(state: FormState, message: str) -> None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
 from domain.law import current_law
+
+FRENCH = Locale("fr", "FR")
 
 STATUS = {
     "valid": "valide",
@@ -86,6 +92,26 @@ EVENT = {
     "InvalidationAnnulled": "Invalidation annulée",
     "InvalidationDecided": "Invalidation (solde nul connu après une annulation)",
     "OperatorAlerted": "Alerte pour un opérateur",
+    "HolderUpdated": "Changement d'adresse du titulaire",
+    "InfractionCancelled": "Infraction annulée (restitution des points)",
+    "RestorationReinstated": "Reconstitution rétablie après une annulation",
+    "ObligationDropped": "Obligation de stage abandonnée après une annulation",
+    "ProbationEndRevoked": "Fin de période probatoire redécidée après une annulation",
+    "InvalidationAnnulledOnCancellation": "Invalidation annulée avec l'infraction",
+    "SuspensionRecorded": "Suspension du droit de conduire",
+    "SuspensionLifted": "Suspension levée",
+}
+
+# The grounds of a cancellation (R-11.1) and the kinds of suspension (R-12.1).
+CANCELLATION_GROUND = {
+    "acquittal": "relaxe ou acquittement",
+    "administrative_annulment": "retrait annulé (recours ou tribunal administratif)",
+    "designation": "désignation d'un autre conducteur",
+    "recording_error": "erreur d'enregistrement",
+}
+SUSPENSION_KIND = {
+    "administrative": "suspension administrative",
+    "judicial": "suspension judiciaire",
 }
 
 COMMAND = {
@@ -97,7 +123,12 @@ COMMAND = {
     "stage.complete": "Stage suivi",
     "attestation.receive": "Réception d'une attestation de stage",
     "licence.return": "Restitution du permis",
+    "holder.update": "Changement d'adresse du titulaire",
+    "infraction.cancel": "Annuler une infraction",
+    "suspension.record": "Suspension du droit de conduire",
+    "suspension.lift": "Lever une suspension",
 }
+
 
 OFFENCE = {
     "speeding_lt5_over50": "excès de vitesse < 5 km/h, limite > 50 km/h",
@@ -156,11 +187,32 @@ def offence(key: str) -> str:
 
 
 def french_date(value: date | str | None) -> str:
-    """JJ/MM/AAAA, or a dash."""
-    if value is None or value == "":
+    """JJ/MM/AAAA, or a dash (also for a value a template row lacks: Jinja's `Undefined`)."""
+    if not value:
         return "—"
     day = value if isinstance(value, date) else date.fromisoformat(value)
-    return day.strftime("%d/%m/%Y")
+    return format_date(day, "dd/MM/yyyy", locale=FRENCH)
+
+
+def long_date(value: date | str | None) -> str:
+    """ "1er mars 2026", "12 avril 2026" (Babel's French months; the ordinal of the first day is
+    French typography, which Babel's patterns do not have)."""
+    if not value:
+        return "—"
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    text = format_date(day, "d MMMM y", locale=FRENCH)
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+def number(value: int | float) -> str:
+    """A number as French writes it (12 345, 2,5)."""
+    return format_decimal(value, locale=FRENCH)
+
+
+def plural(count: int, one: str, other: str) -> str:
+    """ "0 point", "1 point", "4 points": French plural rules from Babel (0 and 1 are singular)."""
+    word = one if FRENCH.plural_form(count) == "one" else other
+    return f"{number(count)} {word}"
 
 
 def label(table: dict[str, str], key: str | None) -> str:

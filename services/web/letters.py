@@ -13,6 +13,7 @@ from typing import Any
 
 from domain import events as ev
 from domain.glossary import LetterType
+from domain.holder import holder_on
 from domain.law import Law
 from domain.licence import Licence, pending_effects
 from domain.policy import Policy
@@ -82,12 +83,9 @@ class LetterDoc:
         return f"{self.neph}/{self.position}"
 
 
-def holder_of(licence: Licence) -> dict[str, Any]:
-    """The holder as the issuing line gave it (surname, given names, birth date), if any."""
-    for event in licence.history:
-        if isinstance(event, ev.LicenceIssued) and event.holder:
-            return dict(event.holder)
-    return {}
+def holder_of(licence: Licence, on: date | None = None) -> dict[str, Any]:
+    """The holder (names, birth date, postal address) as known on `on` (default: now)."""
+    return holder_on(licence.history, on)
 
 
 def _withdrawal(infraction: Infraction) -> Withdrawal:
@@ -153,62 +151,71 @@ def _forecast(state: LicenceState, policy: Policy, ref: str, law: Law) -> list[F
 
 
 def letter(licence: Licence, law: Law, policy: Policy, on: date, index: int) -> LetterDoc:
-    """The `index`-th letter of the licence's view on `on` (oldest first), ready to print."""
+    """The `index`-th letter of the licence's view on `on` (oldest first): the letter as it was
+    sent, and what became known since (its notification, the deadline it started)."""
     now = licence.state(law, on)
     if not 0 <= index < len(now.letters):
         raise UnknownLetter(f"no letter {index} for NEPH {licence.neph}")
     sent = now.letters[index]
-    position, event = _event_of(licence, sent.type, sent.ref, sent.sent_on)
-    then = licence.state(law, event.effective_on, known_at=event.recorded_on)
+    doc = letter_as_sent(licence, law, policy, sent.type, sent.ref, sent.sent_on)
+    doc.index = index
+    doc.delivered_on = sent.delivered_on
+    key = {"48N": "48N", "48SI": "48SI"}.get(sent.type)
+    obligation = now.obligations.get(f"{key}:{sent.ref}") if key else None
+    doc.due_on = obligation.due_on if obligation else None
+    return doc
+
+
+def letter_as_sent(
+    licence: Licence, law: Law, policy: Policy, letter_type: str, ref: str, sent_on: date
+) -> LetterDoc:
+    """The letter `letter_type` about `ref` sent on `sent_on`, as the service printed it that day:
+    the facts, the holder's address and the balance as of the letter's date as known that day, so
+    that two letters of one day state one balance (issue 14) and printing it again later gives
+    the same letter."""
+    position, event = _event_of(licence, letter_type, ref, sent_on)
+    then = licence.state(law, sent_on, known_at=sent_on)
     doc = LetterDoc(
-        index=index,
-        type=sent.type,
-        title=labels.LETTER_TITLE.get(sent.type, sent.type),
-        channel=labels.LETTER_CHANNEL.get(sent.type, ""),
-        ref=sent.ref,
-        sent_on=sent.sent_on,
-        delivered_on=sent.delivered_on,
+        index=-1,
+        type=letter_type,
+        title=labels.LETTER_TITLE.get(letter_type, letter_type),
+        channel=labels.LETTER_CHANNEL.get(letter_type, ""),
+        ref=ref,
+        sent_on=sent_on,
+        delivered_on=None,
         neph=licence.neph,
-        holder=holder_of(licence),
+        holder=holder_of(licence, sent_on),
         position=position,
         command_id=event.command_id,
         rule=event.rule,
         balance=then.balance,
         ceiling=then.ceiling,
         law={
-            "capital_max": law.value("capital_max", sent.sent_on),
-            "stage_max_points": law.value("stage_max_points", sent.sent_on),
-            "stage_interval_years": law.value("stage_interval_years", sent.sent_on),
-            "mandatory_stage_months": law.value("mandatory_stage_months", sent.sent_on),
-            "fine_max_eur": law.value("non_compliance_fine_max_eur", sent.sent_on),
-            "suspension_max_years": law.value("non_compliance_suspension_max_years", sent.sent_on),
-            "return_jours_francs": law.value("licence_return_jours_francs", sent.sent_on),
-            "new_licence_months": law.value("new_licence_delay_months", sent.sent_on),
-            "new_licence_months_repeat": law.value("new_licence_delay_months_repeat", sent.sent_on),
-            "repeat_window_years": law.value("repeat_invalidation_window_years", sent.sent_on),
+            "capital_max": law.value("capital_max", sent_on),
+            "stage_max_points": law.value("stage_max_points", sent_on),
+            "stage_interval_years": law.value("stage_interval_years", sent_on),
+            "mandatory_stage_months": law.value("mandatory_stage_months", sent_on),
+            "fine_max_eur": law.value("non_compliance_fine_max_eur", sent_on),
+            "suspension_max_years": law.value("non_compliance_suspension_max_years", sent_on),
+            "return_jours_francs": law.value("licence_return_jours_francs", sent_on),
+            "new_licence_months": law.value("new_licence_delay_months", sent_on),
+            "new_licence_months_repeat": law.value("new_licence_delay_months_repeat", sent_on),
+            "repeat_window_years": law.value("repeat_invalidation_window_years", sent_on),
         },
     )
     if isinstance(event, ev.PointsWithdrawn):
-        doc.balance = event.balance_after
         doc.withdrawal = _withdrawal(then.infractions[event.infraction_id])
-        if sent.type == LetterType.L48SI:
+        if letter_type == LetterType.L48SI:
             doc.recap = [_withdrawal(i) for i in then.withdrawals()]
-            obligation = now.obligations.get(f"48SI:{sent.ref}")
-            doc.due_on = obligation.due_on if obligation else None
         else:
-            doc.forecast = _forecast(then, policy, sent.ref, law)
-        if sent.type == LetterType.L48N:
-            obligation = now.obligations.get(f"48N:{sent.ref}")
-            doc.due_on = obligation.due_on if obligation else None
+            doc.forecast = _forecast(then, policy, ref, law)
     elif isinstance(event, ev.InvalidationDecided):
         doc.withdrawal = _withdrawal(then.infractions[event.ref])
         doc.recap = [_withdrawal(i) for i in then.withdrawals()]
-        obligation = now.obligations.get(f"48SI:{sent.ref}")
-        doc.due_on = obligation.due_on if obligation else None
     elif isinstance(event, ev.StageCredited):
-        stage = now.stages.get(sent.ref)
+        stage = then.stages.get(ref)
         doc.stage = {
-            "stage_id": sent.ref,
+            "stage_id": ref,
             "kind": labels.label(labels.STAGE_KIND, stage.kind if stage else None),
             "first_day": stage.first_day if stage else None,
             "last_day": stage.last_day if stage else None,

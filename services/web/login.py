@@ -13,6 +13,7 @@ import structlog
 
 from infrastructure.users import Attempt, Outcome, User
 from services.web.context import WebContext
+from services.web.labels import plural
 
 log = structlog.get_logger("permis.web")
 
@@ -29,7 +30,7 @@ class LoginLocked(Exception):
     def french(self) -> str:
         return (
             "Trop de tentatives de connexion infructueuses : la connexion est bloquée pendant "
-            f"encore {self.minutes} minute(s). Réessayez plus tard ou contactez un administrateur."
+            f"encore {plural(self.minutes, 'minute', 'minutes')}. Réessayez plus tard ou contactez un administrateur."
         )
 
 
@@ -43,7 +44,7 @@ class WrongLogin(Exception):
     def french(self) -> str:
         return (
             "Identifiant ou mot de passe incorrect. Il vous reste "
-            f"{self.remaining} essai(s) avant le blocage temporaire."
+            f"{plural(self.remaining, 'essai', 'essais')} avant le blocage temporaire."
         )
 
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from infrastructure.users import User
 from services import holders
 from services.licensing import UnknownLicence, UsageError
-from services.web import chart, labels, letters
+from services.web import chart, labels, letters, motifs
 from services.web.auth import SESSION_COOKIE, Action, may, page_requires_user, web
 from services.web.context import TOKEN_MAX_AGE, WebContext
 from services.web.login import LoginLocked, WrongLogin, log_in
@@ -106,8 +106,14 @@ def _timeline(
 ) -> list[dict[str, Any]]:
     """The audit trail in legal order, each event marked when it lies beyond the view's dates."""
     trail = ctx.service.audit(neph)
+    offences = {
+        str(i["details"]["infraction_id"]): str(i["details"]["offence"])
+        for i in trail
+        if i["event"] == "InfractionRecorded"
+    }
     for item in trail:
         item["label"] = labels.EVENT.get(item["event"], item["event"])
+        item["motif"] = motifs.motif(item, offences)
         item["later"] = date.fromisoformat(item["effective_on"]) > as_of or (
             known_at is not None and date.fromisoformat(item["recorded_on"]) > known_at
         )
@@ -190,33 +196,3 @@ def licence_page(
         commands=labels.COMMAND,
         nav="permis",
     )
-
-
-@router.get("/permis/{neph}/lettres/{index}", response_class=HTMLResponse)
-def letter_page(request: Request, user: Reader, neph: str, index: int) -> Response:
-    """A letter as printed, with the consultation code on 48M, 48N and 48SI (R-3.4)."""
-    service = web(request).service
-    try:
-        licence = service.licence(neph)
-        on = service.clock() or licence.last_recorded_on
-        doc = letters.letter(licence, service.law, service.policy, on, index)
-    except (UnknownLicence, letters.UnknownLetter):
-        return error_page(
-            request, 404, "Lettre introuvable", f"Aucune lettre n° {index} pour le NEPH {neph}."
-        )
-    code = None
-    if doc.carries_code and may(user, Action.SHOW_CODE):
-        ctx = web(request)
-        code = ctx.codes.code(neph)
-        # Every view of a holder's code is in the licence's audit trail (R-8.1): who, when, where.
-        ctx.desk.code_shown(
-            neph, f"lettre {doc.type} ({doc.reference})", user.name, ctx.now(), via="web"
-        )
-        log.info(
-            "consultation.code_printed",
-            user=user.name,
-            neph=neph,
-            letter=doc.type,
-            reference=doc.reference,
-        )
-    return render(request, "lettre.html", doc=doc, code=code, issuer=letters.ISSUER, nav="permis")

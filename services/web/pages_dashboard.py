@@ -22,6 +22,7 @@ from services.licensing import UsageError
 from services.web import dashboard, labels
 from services.web.auth import web
 from services.web.context import WebContext
+from services.web.export_fr import write_csv_fr
 from services.web.labels import french_date
 from services.web.rendering import (
     Handler,
@@ -199,4 +200,24 @@ def dashboard_csv(request: Request, user: Reader, as_of: str | None = None) -> R
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="conformite-{on.isoformat()}.csv"'},
+    )
+
+
+@router.get("/tableau-de-bord/export-tableur.csv")
+def dashboard_csv_french(request: Request, user: Reader, as_of: str | None = None) -> Response:
+    """The same rows for a French spreadsheet: `;`, UTF-8 with BOM, French headers (issue 14)."""
+    ctx = web(request)
+    try:
+        on = _report_date(ctx, as_of)
+    except UsageError as error:
+        return error_page(request, 422, "Date refusée", str(error))
+    dashboard.refresh(ctx)
+    out = io.StringIO()
+    write_csv_fr(ctx.read_models().engine, on, out)
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="conformite-{on.isoformat()}-tableur.csv"'
+        },
     )

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from services.licensing import UnknownLicence
 from services.web import operations, pages_records
 from services.web.auth import web
+from services.web.labels import plural
 from services.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +44,7 @@ async def consultation(request: Request) -> Response:
             429,
             neph=neph,
             error=f"Trop de codes erronés : la consultation de ce NEPH est bloquée "
-            f"pendant encore {minutes} minute(s).",
+            f"pendant encore {plural(minutes, 'minute', 'minutes')}.",
         )
     except operations.WrongCode as wrong:
         return render(
@@ -51,7 +52,7 @@ async def consultation(request: Request) -> Response:
             "consultation.html",
             401,
             neph=neph,
-            error=f"Code incorrect. Il vous reste {wrong.remaining} essai(s) avant "
+            error=f"Code incorrect. Il vous reste {plural(wrong.remaining, 'essai', 'essais')} avant "
             f"le blocage temporaire.",
         )
     except UnknownLicence:

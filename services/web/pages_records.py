@@ -122,24 +122,33 @@ def verify_form(request: Request, code: str | None = None) -> Response:
             "".join(code.split()).upper().replace("-", "")[i : i + 5] for i in range(0, 40, 5)
         )
         return RedirectResponse(f"/verifier/{wanted.strip('-')}", status_code=303)
-    return render(request, "verifier.html", answer=None, body=None, code="")
+    return render(request, "verifier.html", answer=None, letter=None, body=None, code="")
 
 
 @router.get("/verifier/{code}", response_class=HTMLResponse)
 def verify_page(request: Request, code: str) -> Response:
     """Whether the relevé is genuine and what it said, and nothing more (R-8.2)."""
+    from services.web.pages_letters import letters_of
+
     answer = records_of(request).verify(code[:64])
-    log.info("records.verified", genuine=answer.genuine)
+    letter = None
+    if not answer.genuine:  # a letter's code (issue 14): the same scheme, another kind
+        checked = letters_of(web(request), None).verify(code[:64])
+        letter = checked.mail if checked.genuine else None
+    log.info("records.verified", genuine=answer.genuine or letter is not None)
     body = None
     if answer.record is not None:
         body = Markup(pdf.html_of("releve_body.html", content=answer.record.content, labels=labels))
+    elif letter is not None:
+        body = Markup(pdf.html_of("lettre_corps.html", content=letter.content))
     return render(
         request,
         "verifier.html",
         answer=answer,
+        letter=letter,
         body=body,
         code=code[:64],
-        status=200 if answer.genuine else 404,
+        status=200 if answer.genuine or letter is not None else 404,
     )
 
 
@@ -205,6 +214,8 @@ def forecast_page(
                 simulation = _simulate(service, neph, infraction, commise_le, realite_le)
             except UsageError as error:
                 simulation_error = str(error)
+        elif commise_le or realite_le:  # no offence chosen for the operator (issue 14)
+            simulation_error = "choisissez l'infraction à simuler"
     except UsageError as error:
         return error_page(request, 422, "Date refusée", str(error))
     except UnknownLicence:

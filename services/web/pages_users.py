@@ -59,6 +59,10 @@ async def create_user(request: Request, user: Admin) -> Response:
         return expired(request)
     values = {k: str(form.get(k, "")) for k in ("name", "role")}
     password = str(form.get("password", ""))
+    if values["role"] not in {r.value for r in Role}:  # never chosen for the admin (issue 14)
+        return _page(
+            request, 422, manage=True, errors={"role": ["choisissez un rôle"]}, values=values
+        )
     try:
         await run_in_threadpool(
             web(request).users.add, values["name"], values["role"], password, user.name

@@ -14,12 +14,16 @@ from fastapi.templating import Jinja2Templates
 from infrastructure.users import User
 from services.formats import NotADate, iso_date
 from services.licensing import UsageError
-from services.web import labels
+from services.web import labels, reasons
 from services.web.auth import SESSION_COOKIE, Action, may, page_requires, page_user, tokens
 from services.web.labels import french_date
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["date"] = french_date
+templates.env.filters["long_date"] = labels.long_date
+templates.env.filters["number"] = labels.number
+templates.env.globals["plural"] = labels.plural
+templates.env.globals["french_refusal"] = reasons.french
 templates.env.globals["labels"] = labels
 
 Reader = Annotated[User, Depends(page_requires(Action.READ))]
@@ -33,6 +37,7 @@ NAVIGATION = (
     ("permis", "/permis", "Permis", Action.READ),
     ("saisie", "/saisie", "Saisir une commande", Action.WRITE),
     ("tableau", "/tableau-de-bord", "Tableau de bord", Action.READ),
+    ("lettres", "/lettres", "Lettres du jour", Action.READ),
     ("utilisateurs", "/utilisateurs", "Utilisateurs", Action.SEE_USERS),
 )
 
@@ -55,7 +60,9 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> Response:
-    return render(request, "erreur.html", status, title=title, message=message)
+    """The French error page; a message worded in English below (a usage error of the service)
+    is put in French (`reasons.french`)."""
+    return render(request, "erreur.html", status, title=title, message=reasons.french(message))
 
 
 def csrf_ok(request: Request, form: Any) -> bool:
