@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
 )
 
+from infrastructure.database import ensure_schema
 from infrastructure.users import metadata
 
 NOTE_MAX = 2000
@@ -75,7 +76,7 @@ class Desk:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[desk_table])
+        ensure_schema(engine)  # the tables are Alembic's (ops/migrations, 0003)
 
     def handled(
         self,

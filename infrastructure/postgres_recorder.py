@@ -13,6 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from infrastructure.database import VERSION_TABLE
 from infrastructure.recorders import DueEntry, PermisRecorder, Receipt
 
 
@@ -23,23 +24,8 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        schema = Identifier(self.datastore.schema)
-        self.sql_create_statements.extend(
-            SQL(statement).format(schema=schema)
-            for statement in (
-                "CREATE TABLE IF NOT EXISTS {schema}.permis_commands (seq bigserial PRIMARY KEY, "
-                "command_id text NOT NULL UNIQUE, digest text NOT NULL, outcome text NOT NULL, "
-                "reason text NOT NULL, neph text NOT NULL, recorded_on date NOT NULL, "
-                "line text NOT NULL)",
-                "CREATE TABLE IF NOT EXISTS {schema}.permis_due (licence_id text PRIMARY KEY, "
-                "neph text NOT NULL UNIQUE, due_on date)",
-                # select_due's keyset order: a page walks the index, however many share a date
-                "CREATE INDEX IF NOT EXISTS permis_due_order ON {schema}.permis_due "
-                "(due_on, licence_id)",
-                "CREATE TABLE IF NOT EXISTS {schema}.permis_clock (id int PRIMARY KEY "
-                "CHECK (id = 1), clock date NOT NULL)",
-            )
-        )
+        # The service's tables (permis_commands, permis_due, permis_clock) are Alembic's
+        # (ops/migrations, 0003): `LicenceStore` brings the schema to head when it opens.
 
         # The library sends events as an array of a composite type, in text: psycopg escapes each
         # field of each row with regular expressions, a cost that grows with the events' size.
@@ -159,6 +145,28 @@ class PermisPostgresRecorder(PostgresApplicationRecorder, PermisRecorder):
             )
             row = curs.fetchone()
             return row["clock"] if row else None
+
+    def schema_revision(self) -> str | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AS found",
+                (f"{self.datastore.schema}.{VERSION_TABLE}",),
+            )
+            found = curs.fetchone()
+            if not (found and found["found"]):
+                return None
+            curs.execute(SQL("SELECT version_num FROM {}").format(self._table(VERSION_TABLE)))
+            row = curs.fetchone()
+            return str(row["version_num"]) if row else None
+
+    def has_events_table(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AS found",
+                (f"{self.datastore.schema}.{self.events_table_name}",),
+            )
+            row = curs.fetchone()
+            return bool(row and row["found"])
 
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         with self.datastore.transaction(commit=False) as curs:

@@ -58,6 +58,15 @@ class PermisRecorder:
     def select_clock(self) -> date | None:
         raise NotImplementedError
 
+    def schema_revision(self) -> str | None:
+        """The Alembic revision of the store's tables (None before the first migration), read on
+        the recorder's own connection: a store at head opens without loading SQLAlchemy."""
+        raise NotImplementedError
+
+    def has_events_table(self) -> bool:
+        """Whether the store's events table exists (a store that was never written has none)."""
+        raise NotImplementedError
+
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         """Those of `originator_ids` that have events (one query for many licences)."""
         raise NotImplementedError

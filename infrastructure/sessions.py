@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
 
+from infrastructure.database import ensure_schema
 from infrastructure.users import metadata
 
 sessions_table = Table(
@@ -44,7 +45,7 @@ class Sessions:
     def __init__(self, engine: Engine, lifetime: timedelta) -> None:
         self.engine = engine
         self.lifetime = lifetime
-        metadata.create_all(engine, tables=[sessions_table])
+        ensure_schema(engine)  # the tables are Alembic's (ops/migrations, 0003)
 
     def open(self, name: str, now: datetime) -> str:
         """A new session for `name`: its token (shown once, never stored)."""

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
+from infrastructure.database import VERSION_TABLE as VERSION
 from infrastructure.recorders import DueEntry, PermisRecorder, Receipt
 
 
@@ -21,19 +22,8 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name)
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS permis_commands (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "command_id TEXT NOT NULL UNIQUE, digest TEXT NOT NULL, outcome TEXT NOT NULL, "
-            "reason TEXT NOT NULL, neph TEXT NOT NULL, recorded_on TEXT NOT NULL, line TEXT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS permis_due (licence_id TEXT PRIMARY KEY, "
-            "neph TEXT NOT NULL UNIQUE, due_on TEXT)",
-            # select_due's keyset order: a page walks the index, however many share a due date
-            "CREATE INDEX IF NOT EXISTS permis_due_order ON permis_due (due_on, licence_id)",
-            "CREATE TABLE IF NOT EXISTS permis_clock (id INTEGER PRIMARY KEY CHECK (id = 1), "
-            "clock TEXT NOT NULL)",
-        ]
+    # The service's tables (permis_commands, permis_due, permis_clock) are Alembic's
+    # (ops/migrations, 0003): `LicenceStore` brings the schema to head when it opens.
 
     def _insert_stored_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]
@@ -146,6 +136,23 @@ class PermisSQLiteRecorder(SQLiteApplicationRecorder, PermisRecorder):
             c.execute("SELECT clock FROM permis_clock WHERE id = 1")
             row = c.fetchone()
             return date.fromisoformat(row["clock"]) if row else None
+
+    def schema_revision(self) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION,))
+            if c.fetchone() is None:
+                return None
+            c.execute(f"SELECT version_num FROM {VERSION}")
+            row = c.fetchone()
+            return str(row["version_num"]) if row else None
+
+    def has_events_table(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (self.events_table_name,),
+            )
+            return c.fetchone() is not None
 
     def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
         found: set[UUID] = set()

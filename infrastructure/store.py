@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import ALL_EVENTS
 from domain.licence import Licence
+from infrastructure.database import HEAD_REVISION
 from infrastructure.recorders import PermisRecorder
 from infrastructure.settings import sqlite_path, store_kind
 from infrastructure.transcoding import DateAsISO, EventAsDict, OrjsonTranscoder
@@ -22,12 +23,13 @@ SQLITE_RECORDER_TOPIC = "infrastructure.sqlite_recorder:PermisSQLiteRecorder"
 POSTGRES_RECORDER_TOPIC = "infrastructure.postgres_recorder:PermisPostgresRecorder"
 
 
-def environment_for(url: str) -> dict[str, str]:
+def environment_for(url: str, create_folder: bool = True) -> dict[str, str]:
     """The library's settings for a `sqlite:///PATH` or `postgresql://…` URL."""
     parsed = urlparse(url)
     if store_kind(url) == "sqlite":
         path = sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
@@ -47,22 +49,60 @@ def environment_for(url: str) -> dict[str, str]:
     }
 
 
+class NoStore(Exception):
+    """A command that only reads was pointed at a store that does not exist: nothing is created
+    (issue 19), the operator is told where it looked."""
+
+    def __init__(self, url: str) -> None:
+        where = sqlite_path(url) if store_kind(url) == "sqlite" else url
+        super().__init__(
+            f"no store at {where}: nothing is recorded there yet (PERMIS_DATABASE_URL={url}). "
+            "`permis import FILE` creates it; to read another store, set PERMIS_DATABASE_URL"
+        )
+
+
+def check_exists(url: str) -> None:
+    """`NoStore` unless the SQLite file is there (opening it would create it). A PostgreSQL
+    database is checked for the events' table once opened (`LicenceStore(existing=True)`)."""
+    if store_kind(url) == "sqlite" and not sqlite_path(url).is_file():
+        raise NoStore(url)
+
+
 class LicenceStore(Application):
     """The licences' events, snapshots and the service's own tables."""
 
     name = "Licences"
 
-    def __init__(self, url: str, snapshot_interval: int = 50, create_tables: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        snapshot_interval: int = 50,
+        create_tables: bool = True,
+        existing: bool = False,
+    ) -> None:
+        """`existing`: only open a store that exists (the commands that read), else `NoStore`;
+        otherwise its tables are created on first use."""
+        if existing:
+            check_exists(url)
         type(self).snapshotting_intervals = {Licence: snapshot_interval}
         self.url = url
         super().__init__(
             env={
                 "IS_SNAPSHOTTING_ENABLED": "y",
                 "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
-                "CREATE_TABLE": "y" if create_tables else "n",
-                **environment_for(url),
+                "CREATE_TABLE": "y" if create_tables and not existing else "n",
+                **environment_for(url, create_folder=not existing),
             }
         )
+        if existing and not self.permis.has_events_table():
+            self.close()
+            raise NoStore(url)
+        if create_tables and self.permis.schema_revision() != HEAD_REVISION:
+            # A new store, or one of an earlier release: Alembic brings the service's tables
+            # and the read models to head (SQLAlchemy is loaded for that only).
+            from infrastructure.database import ensure_schema_at
+
+            ensure_schema_at(url)
 
     def save(self, *licences: Licence | None, **kwargs: Any) -> list[Recording[UUID]]:  # type: ignore[override]
         """The library's `save` for licences: their new events and `kwargs` in one transaction,
@@ -103,3 +143,27 @@ class LicenceStore(Application):
     def permis(self) -> PermisRecorder:
         """The recorder, with the service's tables."""
         return cast(PermisRecorder, self.recorder)
+
+
+def saved_so_far(url: str, table: str, column: str) -> int:
+    """`max(column)` of `table` on a connection opened and closed for this one reading: how far
+    an import (receipts' `seq`) or a tick (events' notification id) got, for a progress bar.
+
+    No connection stays open between readings, so none is inherited by the processes a large
+    import forks (`services.parallel_import`); the caller keeps readings and forks apart.
+    """
+    query = f"SELECT max({column}) FROM {table}"  # names of ours, never an operator's input
+    if store_kind(url) == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(f"file:{sqlite_path(url)}?mode=ro", uri=True, timeout=1)
+        try:
+            row = connection.execute(query).fetchone()
+        finally:
+            connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as server:
+            row = server.execute(query).fetchone()
+    return int(row[0] or 0) if row else 0

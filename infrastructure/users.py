@@ -30,7 +30,6 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
-    MetaData,
     String,
     Table,
     insert,
@@ -39,7 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from infrastructure.database import ensure_schema
 from infrastructure.settings import sqlite_path, store_kind
+from infrastructure.tables import metadata  # the service tables, under Alembic (0003)
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
@@ -49,7 +50,6 @@ SECRET_ENV = "PERMIS_SECRET_KEY"
 SECRET_FILE_ENV = "PERMIS_SECRET_KEY_FILE"
 SECRET_FILE = "secret.key"  # beside a SQLite store's database file
 
-metadata = MetaData()
 
 users_table = Table(
     "permis_users",
@@ -181,7 +181,7 @@ class UserStore:
         self.engine = engine
         self.hasher = hasher or PasswordHasher()
         self.hashing = threading.BoundedSemaphore(at_once)
-        metadata.create_all(engine, tables=[users_table, user_changes_table])
+        ensure_schema(engine)  # the tables are Alembic's (ops/migrations, 0003)
 
     @cached_property
     def _dummy(self) -> str:
@@ -431,7 +431,7 @@ class ConsultationGuard:
         self.engine = engine
         self.max_attempts = max_attempts
         self.lock = timedelta(minutes=lock_minutes)
-        metadata.create_all(engine, tables=[self.attempts_table, self.locks_table])
+        ensure_schema(engine)  # the tables are Alembic's (ops/migrations, 0003)
 
     def locked_until(self, neph: str, now: datetime) -> datetime | None:
         """The end of the key's lock, if it is locked at `now` (a look, recording nothing)."""

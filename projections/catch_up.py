@@ -82,10 +82,10 @@ def rebuild(
             view.close()
 
 
-def after_write(service: Licensing) -> None:
+def after_write(service: Licensing, progress: Progress | None = None) -> None:
     """The CLI's call after an import or a tick: the write stands even if the read models lag."""
     try:
-        catch_up(service)
+        catch_up(service, progress=progress)
     except Exception as error:  # the command's outcome is the write's; the lag is reported
         log.warning(
             "read_models.behind",

@@ -166,3 +166,11 @@ rm_tracking = Table(
 
 LICENCE_TABLES = (rm_audit, rm_letters, rm_flags, rm_obligations, rm_licences)
 """The per-licence tables, children first (the order rows are deleted in)."""
+
+
+def every_table() -> list[MetaData]:
+    """Every table Alembic keeps: the service's (`infrastructure.tables`) and the read models'
+    (ops/migrations/env.py, `permis db current`)."""
+    from infrastructure.tables import service_metadata
+
+    return [service_metadata(), metadata]

@@ -8,6 +8,7 @@ read models (SQLAlchemy) or the web app when it runs, and only the ones it uses.
 from __future__ import annotations
 
 import getpass
+import inspect
 import json
 import os
 import sys
@@ -62,21 +63,50 @@ def _configured(wire: Callable[[], T]) -> T:
     """`wire()` builds something from the PERMIS_* settings; a bad one (a ValueError: an unknown
     store URL, a policy that is not a number, a missing secret key) is bad usage, exit 2
     (CONTRACT §3), the same for every command."""
+    from infrastructure.store import NoStore
+
     try:
         return wire()
+    except NoStore as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(2) from None
     except ValueError as error:
-        err.print(f"configuration: {error}")
+        err.print(f"configuration: {error}", markup=False)
         raise typer.Exit(2) from None
 
 
-def _service() -> Licensing:
+def _service(create: bool = False) -> Licensing:
+    """The application service; a command that only reads (`create` false) on a store that
+    does not exist stops with exit 2 rather than create an empty one (issue 19)."""
     from services.bootstrap import build
 
-    return _configured(build)
+    return _configured(lambda: build(existing=not create))
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("permis")
+        except PackageNotFoundError:  # run from a checkout that was not installed
+            installed = "unknown (not installed)"
+        out.print(f"permis {installed}", markup=False)
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _main() -> None:
+def _main(
+    _show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version of permis and stop.",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
     from domain.events import acting_user
     from infrastructure.logging import configure_logging
 
@@ -96,7 +126,11 @@ def _login() -> str:
 def import_(
     file: Annotated[str, typer.Argument(help="A JSON Lines journal, or - for standard input.")],
 ) -> None:
-    """Validate every line, then apply them in order (CONTRACT §3)."""
+    """Validate every line of a journal, then apply them in order.
+
+    Exit 0 when every line applied; 1 when the rules refused some (each is printed with its line
+    number, the others still apply); 2 when a line is malformed (nothing is applied).
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="permis-import-") as folder:
@@ -118,14 +152,18 @@ def _import_journal(file: str, folder: str) -> None:
                 err.print(f"import: {file}: no such file")
                 raise typer.Exit(2)
             source = JournalFile(path)
-        service = _service()
+        service = _service(create=True)
         found = survey(
             service, source, lambda e: err.print(str(e), markup=False), service.import_processes
         )
         if found.malformed:
             err.print(f"{found.malformed} malformed line(s): nothing applied")
             raise typer.Exit(2)
-        report = import_journal(service, source, found, processes=service.import_processes)
+        from services.cli_progress import progress
+
+        saved = _saved(service, "permis_commands", "seq")
+        with progress("import", "lines", saved, found.new or None, err):
+            report = import_journal(service, source, found, processes=service.import_processes)
     except (OSError, JournalChanged) as error:
         err.print(f"import: {file}: cannot be read ({error})")
         raise typer.Exit(2) from None
@@ -148,19 +186,34 @@ def _import_journal(file: str, folder: str) -> None:
 def tick(
     to: Annotated[str, typer.Option("--to", help="Apply effects due up to this date.")],
 ) -> None:
-    """Apply every time-driven effect due on or before DATE, in date order (CONTRACT §2)."""
+    """Apply every time-driven effect due on or before --to, in date order; move the clock there."""
     from services.licensing import UsageError
 
     day = _date(to, "--to")
     assert day is not None
-    service = _service()
+    service = _service(create=True)
+    from services.cli_progress import progress
+
+    table = getattr(service.store.recorder, "events_table_name", "stored_events")
+    events = _saved(service, table, "rowid")
     try:
-        effects = service.tick(day)
+        with progress(f"tick to {day}", "events", events, console=err):
+            effects = service.tick(day)
     except UsageError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(2) from None
     out.print(f"clock at {day}: {effects} time-driven event(s) recorded")
     after_write(service)
+
+
+def _saved(service: Licensing, table: str, column: str) -> Callable[[], int]:
+    """How far a command got, read for its progress bar (`services.cli_progress`)."""
+    from infrastructure.store import saved_so_far
+
+    url = service.store.url
+    if column == "rowid" and not url.startswith("sqlite"):
+        column = "notification_id"  # the events' position on PostgreSQL
+    return lambda: saved_so_far(url, table, column)
 
 
 @licence_app.command("show")
@@ -172,7 +225,9 @@ def show(
     known_at: Annotated[
         str | None, typer.Option("--known-at", help="Only what was recorded by then.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="The JSON view of CONTRACT §4.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The licence view as JSON, for programs.")
+    ] = False,
 ) -> None:
     """The licence view on a legal date, as known at a recording date."""
     from services.licensing import UnknownLicence, UsageError
@@ -267,6 +322,7 @@ def _register_extensions() -> None:
     one line each."""
     from services import (
         cli_anchor,
+        cli_db,
         cli_holders,
         cli_letters,
         cli_projections,
@@ -281,11 +337,88 @@ def _register_extensions() -> None:
     cli_projections.register(app)
     cli_anchor.register(app)
     cli_holders.register(app)
+    cli_db.register(app)
     cli_letters.register(app)
 
 
 _register_extensions()
 
 
+# What a parameter is called in the help when its name does not say it (Typer would print the
+# Python type: `<str>`, `<bool>`, `{neph}`).
+PLACEHOLDERS = {
+    "neph": "NEPH",
+    "file": "FILE",
+    "output": "FILE",
+    "check": "LINE",
+    "code": "CODE",
+    "host": "ADDRESS",
+    "port": "PORT",
+    "points": "POINTS",
+    "offence": "KEY",
+    "offence_class": "CLASS",
+    "name": "LOGIN",
+    "role": "ROLE",
+}
+ARGUMENT_HELP = {
+    "neph": "The licence's NEPH (12 digits).",
+    "code": "The verification code printed on the relevé.",
+}
+DATES = {"as_of", "known_at", "to", "start", "end", "committed_on", "established_on", "last_day"}
+
+
+def _for_operators(command: Any) -> Any:
+    """`command` (Typer's, built from `app`) with help an operator reads: each parameter named
+    by what it holds (NEPH, DATE, FILE; a flag by nothing), the choices of a choice, and every
+    paragraph of a text joined to wrap to the terminal. Typer prints the Python types and keeps
+    the docstrings' line breaks; no option of Typer's changes that, hence this walk."""
+    for text in ("help", "short_help"):
+        if getattr(command, text, None):
+            paragraphs = inspect.cleandoc(getattr(command, text)).split("\n\n")
+            setattr(command, text, "\n\n".join(" ".join(p.split()) for p in paragraphs))
+    _quiet_help_option(command)
+    for param in command.params:
+        if getattr(param, "is_flag", False) or param.name in ("help", "_show_version"):
+            param.metavar = ""
+        elif param.param_type_name == "argument":
+            # NEPH, not `{neph}` and `<str>`; [NEPH] when it may be left out
+            name = PLACEHOLDERS.get(str(param.name), str(param.name).upper())
+            shown = name if param.required else f"[{name}]"
+            param.metavar = name
+            param.help = param.help or ARGUMENT_HELP.get(str(param.name))
+            param._usage_display_name = lambda shown=shown: shown
+            param.display_type_rich = lambda ctx: None
+        elif param.metavar is None:
+            descriptor = getattr(param, "type_descriptor", None)
+            choices = getattr(descriptor, "choices", None) if descriptor else None
+            if choices:
+                param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+            elif param.name in DATES:
+                param.metavar = "DATE"
+            else:
+                param.metavar = PLACEHOLDERS.get(param.name, str(param.name).upper())
+    for sub in getattr(command, "commands", {}).values():
+        _for_operators(sub)
+    return command
+
+
+def _quiet_help_option(command: Any) -> None:
+    """`--help` is made for each run, as a flag without a placeholder."""
+    made = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = made(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = get_help_option
+
+
+def command() -> Any:
+    """The `permis` command as it runs (Typer's, with `_for_operators`)."""
+    return _for_operators(typer.main.get_command(app))
+
+
 def main() -> None:
-    app()
+    command()(prog_name="permis")

@@ -104,9 +104,15 @@ def stage_advice(
 
 def what_if(
     neph: str,
-    offence: Annotated[str, typer.Option("--offence", help="A catalogue key (offences.md).")],
-    committed_on: Annotated[str, typer.Option("--committed-on")],
-    established_on: Annotated[str, typer.Option("--established-on", help="Its réalité.")],
+    offence: Annotated[
+        str, typer.Option("--offence", help="A key of the offences' catalogue (e.g. red_light).")
+    ],
+    committed_on: Annotated[
+        str, typer.Option("--committed-on", help="The day the offence was committed.")
+    ],
+    established_on: Annotated[
+        str, typer.Option("--established-on", help="The day its réalité was established.")
+    ],
     offence_class: Annotated[
         str | None, typer.Option("--class", help="Outside the catalogue only.")
     ] = None,
@@ -154,13 +160,15 @@ def _records() -> Records:
     """The relevés on the store, signed with its secret key (the key first: a missing one is
     reported before the store is opened)."""
     from infrastructure.settings import load_settings
+    from infrastructure.store import check_exists
     from infrastructure.users import load_secret_key
     from services.bootstrap import build
     from services.records import Records
 
     settings = load_settings()
+    check_exists(settings.database_url)  # before the key, which a SQLite store keeps beside it
     key = load_secret_key(settings.database_url)
-    service: Licensing = build(settings)
+    service: Licensing = build(settings, existing=True)
     return Records(service, key, settings.public_url)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -48,10 +48,47 @@ AUDIT_COLUMNS = (
 
 
 def after_write(service: Licensing) -> None:
-    """Bring the read models up to date after an import or a tick (`projections.catch_up`)."""
+    """Bring the read models up to date after an import or a tick (`projections.catch_up`),
+    with a progress bar on a terminal."""
     from projections.catch_up import after_write as catch_up_after_write
 
-    catch_up_after_write(service)
+    with _notifications_bar("read models") as advance:
+        catch_up_after_write(service, advance)
+
+
+@contextmanager
+def _notifications_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A bar of the notifications processed, with their rate, to hand to `catch_up` (None when
+    standard error is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from services.cli_progress import RateColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn("events"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(position: int, head: int) -> None:
+            bar.update(task, completed=position, total=head)
+
+        yield advance
 
 
 def audit_trail(service: Licensing, neph: str) -> list[dict[str, Any]]:
@@ -108,38 +145,12 @@ def _read_models(service: Licensing) -> Iterator[ReadModels]:
 @projections_app.command("rebuild")
 def rebuild() -> None:
     """Empty every read model and rebuild it from the events, with a progress bar on a terminal."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from projections.catch_up import rebuild as rebuild_read_models
     from services.cli import _service, out
 
     service = _service()
-    console = Console(stderr=True)
-    with _read_models(service) as view:
-        if not console.is_terminal:
-            done = rebuild_read_models(service, view)
-        else:
-            columns = (
-                TextColumn("rebuilding"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("notifications"),
-                TimeRemainingColumn(),
-            )
-            with Progress(*columns, console=console, transient=True) as bar:
-                task = bar.add_task("rebuild", total=None)
-
-                def advance(position: int, head: int) -> None:
-                    bar.update(task, completed=position, total=head)
-
-                done = rebuild_read_models(service, view, advance)
+    with _read_models(service) as view, _notifications_bar("rebuilding") as advance:
+        done = rebuild_read_models(service, view, advance)
     out.print(
         f"read models rebuilt: {done.notifications} event(s), {done.licences} licence(s), "
         f"at notification {done.position}"
@@ -156,7 +167,7 @@ def verify(
 ) -> None:
     """Recompute every licence from its stored events and compare with the read models.
 
-    Prints each difference; exit 0 when all agree, 1 otherwise (CONTRACT §6).
+    Prints each difference; exit 0 when all agree, 1 otherwise.
     """
     from projections.verify import verify as verify_read_models
     from services.cli import _service, out
@@ -196,14 +207,17 @@ def export(
     if last < first:
         err.print(f"--to {last} is before --from {first}")
         raise typer.Exit(2)
+    from services.cli_progress import progress
+
     service = _service()
     count = 0
     with _read_models(service) as view:
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
-            for line in iter_journal(view.engine, first, last):
-                stream.write(line + "\n")
-                count += 1
+            with progress("export", "lines", lambda: count, console=err):
+                for line in iter_journal(view.engine, first, last):
+                    stream.write(line + "\n")
+                    count += 1
         except ExportError as error:
             err.print(f"export: {error}", markup=False)
             raise typer.Exit(2) from None

@@ -24,13 +24,21 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _store() -> UserStore:
+def _store(existing: bool = True) -> UserStore:
+    """The users' table; on a store that does not exist, only `users add` creates it."""
     from infrastructure.settings import load_settings
+    from infrastructure.store import check_exists
     from infrastructure.users import UserStore
     from projections.database import engine_for
     from services.cli import _configured
 
-    return _configured(lambda: UserStore(engine_for(load_settings().database_url)))
+    def open_store() -> UserStore:
+        url = load_settings().database_url
+        if existing:
+            check_exists(url)
+        return UserStore(engine_for(url))
+
+    return _configured(open_store)
 
 
 @users_app.command("add")
@@ -45,7 +53,7 @@ def users_add(
 
     password = _password()
     try:
-        user = _store().add(name, role, password, by=_actor())
+        user = _store(existing=False).add(name, role, password, by=_actor())
     except UserError as error:
         _err(f"users add: {error}")
         raise typer.Exit(1 if "already exists" in str(error) else 2) from None
@@ -149,12 +157,14 @@ def _service_and_codes() -> tuple[Licensing, ConsultationCodes]:
     """The store and its consultation codes; the key first, so that a missing one is reported
     before the store is opened."""
     from infrastructure.settings import load_settings
+    from infrastructure.store import check_exists
     from infrastructure.users import ConsultationCodes, load_secret_key
     from services.bootstrap import build
 
     settings = load_settings()
+    check_exists(settings.database_url)  # before the key, which a SQLite store keeps beside it
     codes = ConsultationCodes(load_secret_key(settings.database_url))
-    return build(settings), codes
+    return build(settings, existing=True), codes
 
 
 def serve(
@@ -164,14 +174,17 @@ def serve(
     """The web back-office and the HTTP API (its OpenAPI document at /openapi.json)."""
     import uvicorn
 
+    from infrastructure.logging import configure_logging
     from services.cli import _configured
     from services.web.app import context_from, create_app
 
+    configure_logging(service=True)  # JSON lines, Uvicorn's and Alembic's too, with request ids
     app = create_app(_configured(context_from))
     typer.echo(
         f"permis: back-office on http://{host}:{port}/ (API: http://{host}:{port}/openapi.json)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # log_config=None: Uvicorn's loggers keep the handler configure_logging gave them.
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,12 +25,15 @@ def worker(
     ] = True,
 ) -> None:
     """Tick to today, then every day; missed days are applied in date order (R-6.4)."""
+    from infrastructure.logging import configure_logging
     from services.cli import _date, _service, err, out  # services.cli registers this module
     from services.worker import Worker, WorkerGaveUp
 
+    configure_logging(service=True)  # a service (systemd): JSON lines, whatever the terminal
+
     pinned = _date(today, "--today")
     clock: Clock = FixedClock(pinned) if pinned else SystemClock()
-    process = Worker(_service(), clock, use_lock=lock)
+    process = Worker(_service(create=True), clock, use_lock=lock)
     process.install_signal_handlers()
     try:
         if not once:

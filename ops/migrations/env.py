@@ -1,9 +1,11 @@
-"""Alembic environment of the read models (`projections/`), in the event store's database.
+"""Alembic environment of every table of the service but the event store library's own: the read
+models (`rm_*`, `projections.schema`) and the service's tables (`permis_*`,
+`infrastructure.tables`), in the event store's database (issue 19 item 5).
 
-Run programmatically on first use (`projections.database.ensure_schema`), which passes its
-connection in `config.attributes["connection"]`; or by hand with
-`alembic -c ops/migrations/alembic.ini upgrade head`, which reads PERMIS_DATABASE_URL.
-The version table is `rm_alembic_version`, so other migration trees may share the database.
+Run programmatically on first use (`infrastructure.database.ensure_schema`), which passes its
+connection in `config.attributes["connection"]`; by `permis db upgrade`; or by hand with
+`alembic -c ops/migrations/alembic.ini upgrade head` (or `check`), which reads
+PERMIS_DATABASE_URL. The version table keeps its first name, `rm_alembic_version`.
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ import os
 from alembic import context
 from sqlalchemy import Connection, text
 
-from projections.database import MIGRATION_LOCK, VERSION_TABLE, engine_for
-from projections.schema import metadata
+from infrastructure.database import MIGRATION_LOCK, VERSION_TABLE, engine_for
+from infrastructure.settings import DEFAULT_DATABASE_URL
+from infrastructure.tables import include_name
+from projections.schema import every_table
 
 
 def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=every_table(),
         version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
-        include_name=lambda name, type_, _parent: type_ != "table" or str(name).startswith("rm_"),
+        include_name=include_name,
+        compare_type=True,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
@@ -37,7 +42,7 @@ def run() -> None:
     if connection is not None:
         _migrate(connection)
         return
-    engine = engine_for(os.environ.get("PERMIS_DATABASE_URL", "sqlite:///var/permis.sqlite"))
+    engine = engine_for(os.environ.get("PERMIS_DATABASE_URL") or DEFAULT_DATABASE_URL)
     with engine.connect() as connection:
         _migrate(connection)
         connection.commit()
@@ -45,5 +50,5 @@ def run() -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit("the read models' migrations run online only (they need the database)")
+    raise SystemExit("the migrations run online only (they need the database)")
 run()

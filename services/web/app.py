@@ -31,6 +31,7 @@ from services.web import (
 )
 from services.web.auth import Tokens
 from services.web.context import LoginLimits, WebContext
+from services.web.request_id import RequestId
 
 STATIC = Path(__file__).parent / "static"
 
@@ -99,6 +100,8 @@ def create_app(context: WebContext | None = None) -> FastAPI:
     # The last added runs first: every answer is counted, then given its security headers.
     app.middleware("http")(hardening.security_headers)
     app.middleware("http")(observability.count_requests)
+    # Outermost: a request id on every log line of the request (services.web.request_id).
+    app.add_middleware(RequestId)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
