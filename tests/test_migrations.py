@@ -20,7 +20,9 @@ from test_cli import permis
 from projections.database import HEAD_REVISION, sqlalchemy_url
 
 DUMPS = Path(__file__).parent / "migrations"
-DEMO = Path(__file__).parent.parent / "ops" / "demo" / "journal.jsonl"
+# The journal the previous release's store was made from (the demo's lines before the holders had
+# addresses): importing it again must change nothing.
+PREVIOUS_JOURNAL = Path(__file__).parent / "migrations" / "previous_release_journal.jsonl"
 SERVICE_TABLES = {
     "permis_commands",
     "permis_due",
@@ -81,7 +83,7 @@ def test_issue_19_the_previous_release_store_is_upgraded_and_still_read(store_ur
     shown = permis(store_url, "licence", "show", "075000000001", "--as-of", "2026-12-01")
     assert shown.returncode == 0, shown.stderr
     assert "balance 8 / ceiling 12" in shown.stdout
-    again = permis(store_url, "import", str(DEMO))
+    again = permis(store_url, "import", str(PREVIOUS_JOURNAL))
     assert "applied: 0, skipped: 29, refused: 0" in again.stdout, again.stdout + again.stderr
     users = permis(store_url, "users", "list")
     assert users.returncode == 0 and "alice" in users.stdout
