@@ -22,6 +22,7 @@ from types import ModuleType
 import pytest
 from pg_server import fresh_database, postgres_url
 
+from domain.events import acting_user
 from domain.law import current_law
 from domain.licence import Licence
 from domain.policy import Policy
@@ -83,6 +84,16 @@ def real_licences(tmp_path: Path, generated: int, seed: int, tick_days: int) -> 
                 licences.append(service.licence(neph))
         service.store.close()
     return licences
+
+
+@pytest.fixture(autouse=True)
+def _nobody_acting() -> Iterator[None]:
+    """Each test starts and ends with nobody acting: a command run in process (Typer's CliRunner)
+    sets who acts for the rest of its process, as `permis` does (R-9.1), and the tests that run
+    it so would otherwise name that actor in every later test's events."""
+    acting_user.set(None)
+    yield
+    acting_user.set(None)
 
 
 def wait_for(condition: Callable[..., object], timeout: float = 20.0) -> None:
