@@ -23,10 +23,10 @@ from __future__ import annotations
 import multiprocessing
 import traceback
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -108,16 +108,36 @@ def _run_shares(
     until: date | None,
 ) -> ImportReport:
     """Fork a process a share, wait for every one, and add up their reports."""
+    parts = split(lines, shares)
+    return fork_shares(
+        shares,
+        _apply_share,
+        lambda share: (service, share, shares, parts[share], receipts, until),
+    )
+
+
+def add_report(report: ImportReport, part: ImportReport) -> None:
+    """`part`'s counts and refusals added to `report`."""
+    report.applied += part.applied
+    report.skipped += part.skipped
+    report.refusals.extend(part.refusals)
+
+
+def fork_shares(
+    shares: int, target: Callable[..., None], args_of: Callable[[int], tuple[Any, ...]]
+) -> ImportReport:
+    """A forked process a share running `target(*args_of(share), answer)`, each sending back
+    ("applied", its report) or ("failed", why) on `answer`; their reports added up, refusals in
+    journal order, or `ShareFailed` naming every share that failed. The caller closes its own
+    store before (no connection crosses a fork) and reopens it after."""
     from services.licensing import ImportReport
 
     context = multiprocessing.get_context("fork")
     running = []
-    for share, share_lines in enumerate(split(lines, shares)):
+    for share in range(shares):
         receiving, sending = context.Pipe(duplex=False)
         process = context.Process(
-            target=_apply_share,
-            args=(service, share, shares, share_lines, receipts, until, sending),
-            name=f"permis-import-{share}",
+            target=target, args=(*args_of(share), sending), name=f"permis-import-{share}"
         )
         process.start()
         sending.close()
@@ -130,9 +150,7 @@ def _run_shares(
             outcome, result = "failed", "it stopped without a report"
         process.join()
         if outcome == "applied":
-            report.applied += result.applied
-            report.skipped += result.skipped
-            report.refusals.extend(result.refusals)
+            add_report(report, result)
         else:
             failures.append(f"share {share + 1} of {shares}: {result}")
     if failures:

@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING
 import structlog
 
 from services import parallel_import
-from services.errors import ImportStopped, ShareFailed
+from services.errors import ImportStopped
 from services.journal import JournalLine, LineError, read_journal
 from services.parallel_import import share_of
 from services.unit_of_work import no_cyclic_collection
@@ -163,10 +163,10 @@ def import_journal(
     for lines in chunks(source(), CHUNK_LINES):
         receipts, _ = service.check(lines)
         with no_cyclic_collection():  # back between chunks, for the few cycles a chunk leaves
-            _add(report, service.import_part(lines, receipts))
+            parallel_import.add_report(report, service.import_part(lines, receipts))
     clock = service.clock()
     if until is not None and (clock is None or until > clock):
-        _add(report, service.import_part([], {}, until=until))
+        parallel_import.add_report(report, service.import_part([], {}, until=until))
     return report
 
 
@@ -176,54 +176,23 @@ def _shares(found: Survey, asked: int) -> int:
     return max(1, min(asked, found.new // parallel_import.MIN_LINES_A_PROCESS))
 
 
-def _add(report: ImportReport, part: ImportReport) -> None:
-    report.applied += part.applied
-    report.skipped += part.skipped
-    report.refusals.extend(part.refusals)
-
-
 def _in_shares(
     service: Licensing, source: Source, found: Survey, shares: int, until: date | None
 ) -> ImportReport:
     """Each share's lines read and applied by a forked process; the clock set once all are."""
-    from services.licensing import ImportReport
 
     parent_store = service.store
     parent_store.close()  # no connection crosses the fork (see `parallel_import`)
     try:
-        context = multiprocessing.get_context("fork")
-        running = []
-        for share in range(shares):
-            receiving, sending = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_apply_share,
-                args=(service, source, found.repeated, share, shares, until, sending),
-                name=f"permis-import-{share}",
-            )
-            process.start()
-            sending.close()
-            running.append((share, process, receiving))
-        report, failures = ImportReport(processes=shares), []
-        for share, process, receiving in running:
-            try:
-                outcome, result = receiving.recv()
-            except EOFError:
-                outcome, result = "failed", "it stopped without a report"
-            process.join()
-            if outcome == "applied":
-                _add(report, result)
-            else:
-                failures.append(f"share {share + 1} of {shares}: {result}")
+        report = parallel_import.fork_shares(
+            shares,
+            _apply_share,
+            lambda share: (service, source, found.repeated, share, shares, until),
+        )
     finally:
         service.store = parent_store.reopened()
-    if failures:
-        raise ShareFailed(
-            "import stopped; the batches already saved stand, and importing the same journal "
-            "again resumes:\n" + "\n".join(failures)
-        )
     if until is not None:
         service.store.save(clock=until)
-    report.refusals.sort(key=lambda refusal: refusal.number)
     return report
 
 
@@ -252,8 +221,10 @@ def _apply_share(
             for lines in chunks(mine, CHUNK_LINES):
                 receipts, _ = worker.check(lines)
                 with no_cyclic_collection():
-                    _add(report, worker.import_share(lines, receipts, until=None))
-            _add(report, worker.import_share([], {}, until=until))
+                    parallel_import.add_report(
+                        report, worker.import_share(lines, receipts, until=None)
+                    )
+            parallel_import.add_report(report, worker.import_share([], {}, until=until))
         finally:
             worker.store.close()
         answer.send(("applied", report))
